@@ -1,0 +1,472 @@
+"""The command line. Thin: parse, call the library, render.
+
+Imports of the library happen inside commands so that `fieldledger --help` starts fast.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, Any
+
+import typer
+
+from fieldledger.errors import FieldledgerError, ValidationError, WorkspaceError
+
+if TYPE_CHECKING:
+    from fieldledger.workspace import Workspace
+
+app = typer.Typer(
+    name="fieldledger",
+    help="Secure, offline-first records for aid, community programmes and documentation.",
+    no_args_is_help=True,
+    pretty_exceptions_show_locals=False,
+    pretty_exceptions_short=True,
+    add_completion=False,
+)
+passwd_app = typer.Typer(
+    help="Manage the passphrases that open this workspace.",
+    no_args_is_help=True,
+    pretty_exceptions_show_locals=False,
+)
+app.add_typer(passwd_app, name="passwd")
+
+
+class _State:
+    workspace: Path | None = None
+    passphrase_file: Path | None = None
+
+
+state = _State()
+
+
+def _console(stderr: bool = False):
+    from rich.console import Console
+
+    return Console(stderr=stderr, highlight=False)
+
+
+@app.callback()
+def _global(
+    workspace: Annotated[
+        Path | None,
+        typer.Option(
+            "--workspace",
+            "-w",
+            envvar="FIELDLEDGER_WORKSPACE",
+            help="Workspace folder.",
+            show_default=False,
+        ),
+    ] = None,
+    passphrase_file: Annotated[
+        Path | None,
+        typer.Option(
+            "--passphrase-file",
+            envvar="FIELDLEDGER_PASSPHRASE_FILE",
+            help="Read the passphrase from this file's first line instead of asking (scripts).",
+            show_default=False,
+        ),
+    ] = None,
+) -> None:
+    state.workspace = workspace
+    state.passphrase_file = passphrase_file
+
+
+# -- helpers ---------------------------------------------------------------------------
+
+
+def _workspace_path() -> Path:
+    if state.workspace is None:
+        raise WorkspaceError("no workspace given: use --workspace DIR or set FIELDLEDGER_WORKSPACE")
+    return state.workspace
+
+
+def _read_secret_file(path: Path) -> str:
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise WorkspaceError(f"cannot read passphrase file {path}: {exc.strerror}") from None
+    line = text.splitlines()[0] if text else ""
+    return line
+
+
+def _passphrase(prompt: str = "Passphrase", confirm: bool = False) -> str:
+    if state.passphrase_file is not None:
+        return _read_secret_file(state.passphrase_file)
+    return typer.prompt(prompt, hide_input=True, confirmation_prompt=confirm)
+
+
+def _new_passphrase(path: Path | None, prompt: str) -> str:
+    if path is not None:
+        return _read_secret_file(path)
+    return typer.prompt(prompt, hide_input=True, confirmation_prompt=True)
+
+
+def _open() -> Workspace:
+    from fieldledger.workspace import Workspace
+
+    path = _workspace_path()
+    ws = Workspace.open(path, _passphrase())
+    return ws
+
+
+def _read_input(source: str) -> tuple[str, str]:
+    if source == "-":
+        return sys.stdin.read(), "stdin"
+    try:
+        return Path(source).read_text(encoding="utf-8"), source
+    except OSError as exc:
+        raise ValidationError(f"cannot read {source}: {exc.strerror}") from None
+    except UnicodeDecodeError:
+        raise ValidationError(f"{source}: not UTF-8 text") from None
+
+
+def _parse_objects(text: str, name: str) -> list[tuple[str, Any]]:
+    """JSON object, JSON array of objects, or JSON lines; each item with its source."""
+    import json
+
+    stripped = text.strip()
+    if not stripped:
+        raise ValidationError(f"{name}: no input")
+    try:
+        data = json.loads(stripped)
+    except json.JSONDecodeError:
+        items = []
+        for n, line in enumerate(text.splitlines(), start=1):
+            if not line.strip():
+                continue
+            try:
+                items.append((f"{name} line {n}", json.loads(line)))
+            except json.JSONDecodeError as exc:
+                raise ValidationError(
+                    f"{name} line {n} column {exc.colno}: not valid JSON ({exc.msg})"
+                ) from None
+        return items
+    if isinstance(data, list):
+        return [(f"{name} item {n}", item) for n, item in enumerate(data, start=1)]
+    return [(name, data)]
+
+
+def _render_records(rows: list[dict], fmt: str, columns: list[str] | None = None) -> None:
+    if fmt == "json":
+        import json
+
+        typer.echo(json.dumps(rows, ensure_ascii=False, indent=1, default=str))
+        return
+    from rich.table import Table
+
+    console = _console()
+    if not rows:
+        console.print("no records")
+        return
+    cols = columns or list(rows[0])
+    table = Table(*cols, show_lines=False)
+    for row in rows:
+        table.add_row(*("" if row.get(c) is None else str(row.get(c)) for c in cols))
+    console.print(table)
+
+
+FormatOption = Annotated[str, typer.Option("--format", help="table or json")]
+
+
+# -- commands --------------------------------------------------------------------------
+
+
+@app.command()
+def init(
+    label: Annotated[
+        str, typer.Option(help="Whose passphrase this is (kept encrypted).")
+    ] = "owner",
+    insecure_fast_kdf: Annotated[
+        bool,
+        typer.Option(
+            "--insecure-fast-kdf",
+            hidden=True,
+            help="Tests only: a weak key derivation that unlocks in milliseconds.",
+        ),
+    ] = False,
+) -> None:
+    """Create a new, empty workspace."""
+    from fieldledger.vault.kdf import TEST_PARAMS
+    from fieldledger.workspace import Workspace
+
+    path = _workspace_path()
+    passphrase = _passphrase("New passphrase", confirm=True)
+    params = TEST_PARAMS if insecure_fast_kdf else None
+    with Workspace.init(
+        path, passphrase, params=params, label=label, check_strength=not insecure_fast_kdf
+    ):
+        pass
+    _console().print(f"created workspace {path}")
+
+
+@app.command()
+def add(
+    type_name: Annotated[str, typer.Argument(metavar="TYPE", help="household, person, project")],
+    json_input: Annotated[str, typer.Option("--json", help="JSON file, or - for stdin")],
+) -> None:
+    """Add records from JSON (one object, an array, or one object per line). All or none."""
+    text, name = _read_input(json_input)
+    items = _parse_objects(text, name)
+    with _open() as ws, ws.transaction():
+        ids = [ws.add(type_name, item, source=source) for source, item in items]
+    for rid in ids:
+        typer.echo(rid)
+
+
+@app.command()
+def update(
+    type_name: Annotated[str, typer.Argument(metavar="TYPE")],
+    record_id: Annotated[str, typer.Argument(metavar="ID")],
+    json_input: Annotated[str, typer.Option("--json", help="JSON file, or - for stdin")],
+) -> None:
+    """Change fields of one record."""
+    text, name = _read_input(json_input)
+    items = _parse_objects(text, name)
+    if len(items) != 1:
+        raise ValidationError(f"{name}: give exactly one JSON object to update a record")
+    with _open() as ws:
+        ws.update(type_name, record_id, items[0][1], source=items[0][0])
+    typer.echo(record_id)
+
+
+@app.command("list")
+def list_(
+    type_name: Annotated[str, typer.Argument(metavar="TYPE")],
+    reveal: Annotated[
+        bool, typer.Option(help="Show personal data (recorded in the access log).")
+    ] = False,
+    fmt: FormatOption = "table",
+) -> None:
+    """List records of one type. Personal data stays hidden unless --reveal."""
+    from fieldledger.records import record_type
+
+    rtype = record_type(type_name)
+    with _open() as ws:
+        rows = ws.list(type_name, reveal=reveal)
+    columns = ["id", *rtype.listed, "conflict", "forgotten"] if fmt == "table" else None
+    _render_records(rows, fmt, columns)
+
+
+@app.command()
+def show(
+    type_name: Annotated[str, typer.Argument(metavar="TYPE")],
+    record_id: Annotated[str, typer.Argument(metavar="ID")],
+    fmt: FormatOption = "table",
+) -> None:
+    """Show one record, personal data included (recorded in the access log)."""
+    with _open() as ws:
+        record = ws.get(type_name, record_id)
+    if fmt == "json":
+        _render_records([record], fmt)
+        return
+    from rich.table import Table
+
+    table = Table("field", "value", show_header=False)
+    for key, value in record.items():
+        table.add_row(key, "" if value is None else str(value))
+    _console().print(table)
+
+
+@app.command()
+def verify(
+    log: Annotated[Path | None, typer.Option("--log", help="Check an exported log file.")] = None,
+) -> None:
+    """Check every chain and signature; name the first bad event."""
+    with _open() as ws:
+        report = ws.verify_log(log) if log else ws.verify()
+    report.raise_if_bad()
+    _console().print(
+        f"ok: {report.events} events in {report.chains} chains, "
+        f"{report.signatures} signatures checked"
+    )
+
+
+@app.command()
+def rebuild() -> None:
+    """Drop every table and fold the log again."""
+    with _open() as ws:
+        n = ws.rebuild()
+    _console().print(f"rebuilt views from {n} events")
+
+
+@app.command()
+def conflicts() -> None:
+    """List records edited concurrently on different devices, for review."""
+    with _open() as ws:
+        found = ws.conflicts()
+    if not found:
+        _console().print("no conflicts")
+        return
+    _render_records([{"type": c.rtype, "id": c.rid, "versions": c.heads} for c in found], "table")
+
+
+@app.command()
+def forget(
+    person_id: Annotated[str, typer.Argument(metavar="PERSON_ID")],
+    yes: Annotated[bool, typer.Option("--yes", help="Do not ask for confirmation.")] = False,
+) -> None:
+    """Destroy a person's personal data for good, here and on every replica."""
+    if not yes:
+        typer.confirm(f"Forget {person_id} for good? This cannot be undone", abort=True)
+    with _open() as ws:
+        ws.forget(person_id)
+    _console().print(f"forgotten: {person_id}")
+
+
+@app.command()
+def panic(
+    yes: Annotated[bool, typer.Option("--yes", "-y", help="Do not ask for confirmation.")] = False,
+) -> None:
+    """Destroy this workspace's keys now. No passphrase is asked. Nothing can be recovered
+    except from another device or a recovery kit."""
+    from fieldledger.vault.panic import panic as destroy
+
+    path = _workspace_path()
+    if not yes:
+        typer.confirm("Destroy all keys of this workspace now?", abort=True)
+    destroy(path)
+    _console().print("done")
+
+
+@app.command("export-log")
+def export_log(
+    out: Annotated[Path, typer.Option("--out", help="File to write (sealed, never plaintext).")],
+) -> None:
+    """Write the whole signed log, sealed under this workspace's keys (backup, verify)."""
+    with _open() as ws:
+        n = ws.export_log(out)
+    _console().print(f"wrote {n} events to {out}")
+
+
+@app.command()
+def demo(
+    households: Annotated[int, typer.Option(help="How many synthetic households.")] = 40,
+    seed: Annotated[int | None, typer.Option(help="Random seed, for repeatable data.")] = None,
+    insecure_fast_kdf: Annotated[bool, typer.Option("--insecure-fast-kdf", hidden=True)] = False,
+) -> None:
+    """Fill the workspace with synthetic records (creating it if missing), show a summary."""
+    from fieldledger.demo import fill
+    from fieldledger.vault import layout
+    from fieldledger.vault.kdf import TEST_PARAMS
+    from fieldledger.workspace import Workspace
+
+    path = _workspace_path()
+    if layout.keys_path(path).exists():
+        ws = _open()
+    else:
+        params = TEST_PARAMS if insecure_fast_kdf else None
+        ws = Workspace.init(
+            path,
+            _passphrase("New passphrase", confirm=True),
+            params=params,
+            check_strength=not insecure_fast_kdf,
+        )
+    with ws:
+        fill(ws, households=households, seed=seed, progress=_progress_bar)
+        _print_summary(ws)
+
+
+@app.command()
+def summary() -> None:
+    """Show what the workspace holds."""
+    with _open() as ws:
+        _print_summary(ws)
+
+
+def _print_summary(ws: Workspace) -> None:
+    from rich.table import Table
+
+    s = ws.summary()
+    table = Table("what", "count", title=f"workspace {ws.path}")
+    for name, n in s.records.items():
+        table.add_row(name, str(n))
+    table.add_row("forgotten people", str(s.forgotten))
+    table.add_row("conflicts to review", str(s.conflicts))
+    table.add_row("events in the log", str(s.events))
+    table.add_row("devices", str(s.devices))
+    _console().print(table)
+
+
+def _progress_bar(total: int):
+    from rich.progress import Progress
+
+    progress = Progress(transient=True, console=_console(stderr=True))
+    return progress, progress.add_task("working", total=total)
+
+
+# -- passphrases -----------------------------------------------------------------------
+
+NewPassFile = Annotated[
+    Path | None,
+    typer.Option("--new-passphrase-file", help="Read the new passphrase from a file (scripts)."),
+]
+
+
+@passwd_app.command("list")
+def passwd_list() -> None:
+    """Show the slots in use (labels only)."""
+    with _open() as ws:
+        slots = sorted(ws.keyring.slots.items())
+        current = ws.unlocked.slot
+    _render_records(
+        [
+            {"slot": i, "label": s.label, "kind": s.kind, "used now": "yes" if i == current else ""}
+            for i, s in slots
+        ],
+        "table",
+    )
+
+
+@passwd_app.command("add-slot")
+def passwd_add_slot(
+    label: Annotated[str, typer.Option(help="Whose passphrase this is.")] = "member",
+    duress: Annotated[
+        bool,
+        typer.Option(help="A duress passphrase: entering it destroys the keys and opens a decoy."),
+    ] = False,
+    new_passphrase_file: NewPassFile = None,
+) -> None:
+    """Add a passphrase that opens this workspace (or a duress passphrase)."""
+    from fieldledger.vault import vault
+
+    with _open() as ws:
+        new = _new_passphrase(new_passphrase_file, "Passphrase for the new slot")
+        index = vault.add_slot(ws.unlocked, new, label=label, duress=duress)
+    _console().print(f"added {'duress ' if duress else ''}slot {index}")
+
+
+@passwd_app.command("remove-slot")
+def passwd_remove_slot(index: Annotated[int, typer.Argument(metavar="SLOT")]) -> None:
+    """Remove a passphrase slot; its bytes are overwritten with random data."""
+    from fieldledger.vault import vault
+
+    with _open() as ws:
+        vault.remove_slot(ws.unlocked, index)
+    _console().print(f"removed slot {index}")
+
+
+@passwd_app.command("change")
+def passwd_change(new_passphrase_file: NewPassFile = None) -> None:
+    """Change the passphrase you unlocked with."""
+    from fieldledger.vault import vault
+
+    with _open() as ws:
+        new = _new_passphrase(new_passphrase_file, "New passphrase")
+        vault.change(ws.unlocked, new)
+    _console().print("passphrase changed")
+
+
+def main() -> None:
+    try:
+        app()
+    except FieldledgerError as exc:
+        sys.stderr.write(f"error: {exc}\n")
+        sys.exit(exc.exit_code)
+    except KeyboardInterrupt:
+        sys.stderr.write("interrupted: the unfinished step was not applied\n")
+        sys.exit(130)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

@@ -1,0 +1,108 @@
+"""The encrypted database: SQLCipher, opened with a raw key, padded to size buckets."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import sqlcipher3
+
+from fieldledger.errors import VaultError
+
+MIN_BUCKET = 1 << 20  # 1 MiB
+PAD_CHUNK = 256 * 1024
+RELEASE_BUDGET = 8 << 20  # filler freed at open, room for a session's new records
+
+Connection = sqlcipher3.Connection
+DatabaseError = sqlcipher3.DatabaseError
+IntegrityError = sqlcipher3.IntegrityError
+
+
+def open_store(path: Path, key: bytes) -> Connection:
+    """Open (or create) the store. Journals and the WAL are encrypted by SQLCipher like the
+    database; temporary tables stay in memory so nothing decrypted reaches a temp file."""
+    conn = sqlcipher3.connect(str(path), isolation_level=None, check_same_thread=False)
+    # The key is 256 random bits, so SQLCipher's own PBKDF2 would only cost time.
+    conn.execute(f"PRAGMA key = \"x'{key.hex()}'\"")
+    conn.execute("PRAGMA cipher_memory_security = ON")
+    conn.execute("PRAGMA secure_delete = ON")
+    conn.execute("PRAGMA temp_store = MEMORY")
+    try:
+        conn.execute("PRAGMA journal_mode = WAL").fetchone()
+    except sqlcipher3.DatabaseError as exc:
+        conn.close()
+        raise VaultError(
+            "the database does not open with this workspace's key: it is damaged or was replaced"
+        ) from exc
+    # FULL: an append that returned has reached the disk, even if power is cut next.
+    conn.execute("PRAGMA synchronous = FULL")
+    conn.execute("PRAGMA foreign_keys = ON")
+    conn.execute("CREATE TABLE IF NOT EXISTS pad (fill BLOB)")
+    return conn
+
+
+def bucket(size: int) -> int:
+    """The size class a file of `size` bytes shows on disk: the next power of two, >= 1 MiB."""
+    target = MIN_BUCKET
+    while target < size:
+        target <<= 1
+    return target
+
+
+def _pragma(conn: Connection, name: str) -> int:
+    return int(conn.execute(f"PRAGMA {name}").fetchone()[0])
+
+
+def used_size(conn: Connection) -> int:
+    """Bytes of pages in use: the file less its free pages."""
+    return (_pragma(conn, "page_count") - _pragma(conn, "freelist_count")) * _pragma(
+        conn, "page_size"
+    )
+
+
+def release_pad(conn: Connection, budget: int = RELEASE_BUDGET) -> None:
+    """Free some filler so this session's new records reuse its pages instead of growing
+    the file. Filler is zeros, so its pages need no secure overwrite when freed."""
+    conn.execute("PRAGMA secure_delete = FAST")
+    try:
+        conn.execute(
+            "DELETE FROM pad WHERE rowid IN (SELECT rowid FROM pad ORDER BY rowid DESC LIMIT ?)",
+            (max(1, budget // PAD_CHUNK),),
+        )
+    finally:
+        conn.execute("PRAGMA secure_delete = ON")
+
+
+def pad_to_bucket(conn: Connection, minimum: int = 0) -> int:
+    """Fill free pages and grow the file with encrypted filler until it nearly fills its
+    size bucket, so its size tells only the bucket. Returns the file size.
+
+    The filler is zeroblob() rows, which SQLCipher encrypts like any page: no Python-side
+    randomness, and on disk they look like records.
+    """
+    page_size = _pragma(conn, "page_size")
+    target = bucket(max(used_size(conn), minimum))
+    slack = 8 * page_size
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        while (deficit := target - slack - used_size(conn)) > slack:
+            # An overflow page carries a little less than a page of payload.
+            size = min(PAD_CHUNK, int(deficit * 0.97))
+            conn.execute("INSERT INTO pad VALUES (zeroblob(?))", (size,))
+        conn.execute("COMMIT")
+    except BaseException:
+        conn.execute("ROLLBACK")
+        raise
+    checkpoint(conn)
+    return _pragma(conn, "page_count") * page_size
+
+
+def run_script(conn: Connection, script: str) -> None:
+    """Run DDL statements one by one: sqlite's executescript() would commit an open
+    transaction first, breaking atomicity."""
+    for statement in script.split(";"):
+        if statement.strip():
+            conn.execute(statement)
+
+
+def checkpoint(conn: Connection) -> None:
+    conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")

@@ -1,0 +1,1 @@
+"""Tables folded from the log. A cache: `rebuild` drops and refolds them."""

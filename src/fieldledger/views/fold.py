@@ -1,0 +1,129 @@
+"""Folding events into view tables.
+
+A record's versions form a graph: each put names the versions (heads) its author saw. The
+current heads are the versions no other version names. One head: the record is settled. More
+than one: a conflict; the view shows the head with the highest (clock, hash), the same on
+every replica whatever order events arrived in, and flags the row for review. Nothing is
+dropped: every version stays in the log.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import msgspec
+
+from fieldledger.ledger.event import OP_FORGET, OP_NOTE, OP_PUT, Event, decode, open_body
+from fieldledger.ledger.store import raw_by_hash
+from fieldledger.records import REGISTRY, RecordType
+from fieldledger.vault import recordkeys
+from fieldledger.vault.keyring import Keyring
+from fieldledger.vault.store import Connection
+
+ACCESS_LOG = "access-log"
+
+
+def column_value(value: Any) -> Any:
+    if isinstance(value, dict | list):
+        return msgspec.json.encode(value).decode()
+    return value
+
+
+class Fold:
+    """Applies events to the views. `forgot` tells the caller to rotate the record-key KEK
+    once the transaction has committed."""
+
+    def __init__(self, conn: Connection, keyring: Keyring) -> None:
+        self.conn = conn
+        self.keyring = keyring
+        self.forgot = False
+        self._upsert = {
+            t.name: (
+                f'INSERT OR REPLACE INTO "{t.table}" (id, '
+                + ", ".join(f'"{f}"' for f in t.fields)
+                + ", _head, _hlc, _author, _conflict, _forgotten) VALUES ("
+                + ", ".join("?" * (len(t.fields) + 6))
+                + ")"
+            )
+            for t in REGISTRY.values()
+        }
+
+    def body(self, ev: Event) -> dict | None:
+        key = self.keyring.epochs.get(ev.compartment, {}).get(ev.epoch)
+        if key is None:
+            return None  # a compartment this device does not hold
+        return open_body(key, ev)
+
+    def apply(self, ev: Event, h: bytes, fields: dict | None = None) -> None:
+        if ev.op == OP_NOTE and ev.compartment == ACCESS_LOG:
+            body = fields if fields is not None else self.body(ev)
+            if body is not None:
+                self.conn.execute(
+                    "INSERT OR IGNORE INTO access_log VALUES (?, ?, ?, ?, ?)",
+                    (h, ev.hlc, ev.author, body.get("action", ""), body.get("target")),
+                )
+            return
+        rtype = REGISTRY.get(ev.rtype)
+        if rtype is None:
+            return  # a family from a newer version: kept in the log, shown after upgrade
+        if ev.op == OP_PUT:
+            self._put(rtype, ev, h, fields)
+        elif ev.op == OP_FORGET:
+            self._forget(rtype, ev.rid)
+
+    def _put(self, rtype: RecordType, ev: Event, h: bytes, fields: dict | None) -> None:
+        c = self.conn
+        for seen in ev.heads:
+            c.execute("INSERT OR IGNORE INTO superseded VALUES (?)", (seen,))
+            c.execute("UPDATE record_versions SET superseded = 1 WHERE hash = ?", (seen,))
+        late = c.execute("SELECT 1 FROM superseded WHERE hash = ?", (h,)).fetchone() is not None
+        c.execute(
+            "INSERT OR IGNORE INTO record_versions VALUES (?, ?, ?, ?, ?)",
+            (h, ev.rtype, ev.rid, ev.hlc, int(late)),
+        )
+        heads = c.execute(
+            "SELECT hash, hlc FROM record_versions WHERE rtype = ? AND rid = ? AND superseded = 0",
+            (ev.rtype, ev.rid),
+        ).fetchall()
+        if not heads:
+            return
+        win_hash, _ = max(heads, key=lambda r: (r[1], r[0]))
+        conflict = int(len(heads) > 1)
+        if win_hash == h:
+            winner, body = ev, fields if fields is not None else self.body(ev)
+        else:
+            row = c.execute(f'SELECT _head FROM "{rtype.table}" WHERE id = ?', (ev.rid,)).fetchone()
+            if row is not None and row[0] == win_hash:
+                c.execute(
+                    f'UPDATE "{rtype.table}" SET _conflict = ? WHERE id = ?', (conflict, ev.rid)
+                )
+                return
+            winner = decode(raw_by_hash(c, win_hash))
+            body = self.body(winner)
+        if body is None:
+            return
+        self._write_row(rtype, winner, win_hash, body, conflict)
+
+    def _write_row(self, rtype: RecordType, ev: Event, h: bytes, body: dict, conflict: int) -> None:
+        forgotten = (
+            self.conn.execute(
+                "SELECT 1 FROM forgotten WHERE rtype = ? AND rid = ?", (rtype.name, ev.rid)
+            ).fetchone()
+            is not None
+        )
+        values = [ev.rid]
+        for name in rtype.fields:
+            value = body.get(name)
+            if forgotten and name in rtype.pii:
+                value = None
+            values.append(column_value(value))
+        values += [h, ev.hlc, ev.author, conflict, int(forgotten)]
+        self.conn.execute(self._upsert[rtype.name], values)
+
+    def _forget(self, rtype: RecordType, rid: str) -> None:
+        self.conn.execute("INSERT OR IGNORE INTO forgotten VALUES (?, ?)", (rtype.name, rid))
+        recordkeys.destroy(self.conn, rid)
+        nulls = ", ".join(f'"{f}" = NULL' for f in sorted(rtype.pii))
+        sets = f"{nulls}, _forgotten = 1" if nulls else "_forgotten = 1"
+        self.conn.execute(f'UPDATE "{rtype.table}" SET {sets} WHERE id = ?', (rid,))
+        self.forgot = True

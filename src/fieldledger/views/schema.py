@@ -1,0 +1,52 @@
+"""View tables, derived from the record families."""
+
+from __future__ import annotations
+
+from fieldledger.records import REGISTRY, RecordType
+from fieldledger.vault.store import Connection, run_script
+
+BOOKKEEPING = """
+CREATE TABLE IF NOT EXISTS record_versions (
+    hash BLOB PRIMARY KEY, rtype TEXT NOT NULL, rid TEXT NOT NULL, hlc INTEGER NOT NULL,
+    superseded INTEGER NOT NULL
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS record_versions_heads ON record_versions (rtype, rid)
+    WHERE superseded = 0;
+CREATE TABLE IF NOT EXISTS superseded (hash BLOB PRIMARY KEY) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS forgotten (rtype TEXT, rid TEXT, PRIMARY KEY (rtype, rid))
+    WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS access_log (
+    hash BLOB PRIMARY KEY, hlc INTEGER NOT NULL, author BLOB NOT NULL,
+    action TEXT NOT NULL, target TEXT
+) WITHOUT ROWID;
+"""
+
+META_COLUMNS = ("_head", "_hlc", "_author", "_conflict", "_forgotten")
+
+
+def view_tables() -> list[str]:
+    return [t.table for t in REGISTRY.values()]
+
+
+def bookkeeping_tables() -> list[str]:
+    return ["record_versions", "superseded", "forgotten", "access_log"]
+
+
+def table_ddl(rtype: RecordType) -> str:
+    cols = ", ".join(f'"{f}"' for f in rtype.fields)
+    return (
+        f'CREATE TABLE IF NOT EXISTS "{rtype.table}" (id TEXT PRIMARY KEY, {cols}, '
+        "_head BLOB, _hlc INTEGER, _author BLOB, _conflict INTEGER NOT NULL DEFAULT 0, "
+        "_forgotten INTEGER NOT NULL DEFAULT 0)"
+    )
+
+
+def create_views(conn: Connection) -> None:
+    run_script(conn, BOOKKEEPING)
+    for rtype in REGISTRY.values():
+        conn.execute(table_ddl(rtype))
+
+
+def drop_views(conn: Connection) -> None:
+    for name in view_tables() + bookkeeping_tables():
+        conn.execute(f'DROP TABLE IF EXISTS "{name}"')

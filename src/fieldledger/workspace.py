@@ -1,0 +1,584 @@
+"""A workspace: one vault, one log, its views. The library's front door.
+
+    with Workspace.open(path, passphrase) as ws:
+        rid = ws.add("household", {...}, source="stdin")
+        ws.list("household")
+
+Every change is an event appended to this device's chain in the record's compartment and
+folded into the views in the same transaction: either both happen or neither.
+"""
+
+from __future__ import annotations
+
+import base64
+import contextlib
+import os
+import time
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from fieldledger import records
+from fieldledger.errors import (
+    ForgottenRecord,
+    UnknownRecord,
+    ValidationError,
+    VerificationError,
+    WorkspaceError,
+)
+from fieldledger.ledger import logfile
+from fieldledger.ledger import store as log
+from fieldledger.ledger.event import (
+    FORMAT,
+    GENESIS,
+    OP_FORGET,
+    OP_NOTE,
+    OP_PUT,
+    Event,
+    body_ad,
+    check_signature,
+    decode,
+    encode,
+    event_hash,
+    open_body,
+    seal_body,
+    sign_hash,
+)
+from fieldledger.ledger.hlc import Clock, wall_ms
+from fieldledger.ledger.verify import VerifyReport, verify_rows
+from fieldledger.records import RecordType, record_type
+from fieldledger.vault import layout, recordkeys, vault
+from fieldledger.vault.kdf import KdfParams, calibrate
+from fieldledger.vault.keyring import Keyring
+from fieldledger.vault.store import (
+    Connection,
+    checkpoint,
+    open_store,
+    pad_to_bucket,
+    release_pad,
+    run_script,
+)
+from fieldledger.views.fold import ACCESS_LOG, Fold
+from fieldledger.views.schema import create_views, drop_views
+
+# How far ahead of this device's clock another device's event may claim to be.
+MAX_CLOCK_SKEW_MS = 24 * 3600 * 1000
+# Bump when a view table changes shape; every store then refolds its views on open.
+VIEWS_VERSION = 1
+
+
+def new_id(prefix: str) -> str:
+    return f"{prefix}-{base64.b32encode(os.urandom(5)).decode()}"
+
+
+@dataclass(frozen=True)
+class Conflict:
+    rtype: str
+    rid: str
+    heads: int
+
+
+@dataclass(frozen=True)
+class Summary:
+    records: dict[str, int]
+    forgotten: int
+    conflicts: int
+    events: int
+    devices: int
+    store_bytes: int
+
+
+class Workspace:
+    def __init__(
+        self, path: Path, unlocked: vault.Unlocked, conn: Connection, clock: Clock
+    ) -> None:
+        self.path = path
+        self.unlocked = unlocked
+        self.keyring: Keyring = unlocked.keyring
+        self.conn = conn
+        self.clock = clock
+        self.device = self.keyring.device_public
+        self._secret = self.keyring.device_secret
+        self._depth = 0
+        self._fold = Fold(conn, self.keyring)
+        self.was_duress = False
+
+    # -- opening and closing -----------------------------------------------------------
+
+    @classmethod
+    def init(
+        cls,
+        path: Path | str,
+        passphrase: str,
+        *,
+        params: KdfParams | None = None,
+        label: str = "owner",
+        check_strength: bool = True,
+        clock: Clock | None = None,
+    ) -> Workspace:
+        path = Path(path)
+        if layout.keys_path(path).exists():
+            raise WorkspaceError(f"{path} already holds a workspace")
+        path.mkdir(parents=True, exist_ok=True, mode=0o700)
+        if any(path.iterdir()):
+            raise WorkspaceError(f"{path} is not empty: choose a new folder for the workspace")
+        clock = clock or Clock()
+        keyring = Keyring.new(created_ms=wall_ms(clock.tick()))
+        unlocked = vault.create(
+            layout.keys_path(path),
+            passphrase,
+            params or calibrate(),
+            keyring,
+            label=label,
+            check=check_strength,
+        )
+        return cls._start(path, unlocked, clock, fresh=True)
+
+    @classmethod
+    def open(
+        cls, path: Path | str, passphrase: str, *, sleep: Callable[[float], None] = time.sleep
+    ) -> Workspace:
+        path = Path(path)
+        if not layout.keys_path(path).exists():
+            raise WorkspaceError(
+                f"{path} is not a workspace: check --workspace, or create one with init"
+            )
+        unlocked = vault.unlock(layout.keys_path(path), passphrase, sleep=sleep)
+        if unlocked.duress:
+            from fieldledger.decoy import build_decoy
+
+            ws = build_decoy(path, passphrase, unlocked.header.params)
+            ws.was_duress = True
+            return ws
+        ws = cls._start(path, unlocked, Clock())
+        ws.note("open")
+        return ws
+
+    @classmethod
+    def _start(
+        cls, path: Path, unlocked: vault.Unlocked, clock: Clock, fresh: bool = False
+    ) -> Workspace:
+        conn = open_store(layout.store_path(path), unlocked.keyring.db_key)
+        log.create_schema(conn)
+        run_script(conn, recordkeys.SCHEMA)
+        if fresh:
+            log.set_meta(conn, "workspace", unlocked.keyring.workspace_id)
+        clock.observe(int(log.get_meta(conn, "hlc", 0)))
+        release_pad(conn)
+        ws = cls(path, unlocked, conn, clock)
+        recordkeys.finish_rotation(conn, ws.keyring, ws._save_keyring)
+        if log.get_meta(conn, "views") != VIEWS_VERSION:
+            # A new release changed the tables: they are a cache, so fold them again.
+            ws.rebuild()
+        return ws
+
+    def close(self) -> None:
+        if self.conn is None:
+            return
+        pad_to_bucket(self.conn)
+        self.conn.close()
+        self.conn = None  # type: ignore[assignment]
+
+    def __enter__(self) -> Workspace:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def _save_keyring(self, scrub: bool) -> None:
+        vault.save_keyring(self.unlocked, scrub=scrub)
+
+    # -- transactions and appends -----------------------------------------------------
+
+    @contextlib.contextmanager
+    def transaction(self) -> Iterator[None]:
+        """One atomic unit: every append inside commits together or not at all."""
+        if self._depth:
+            self._depth += 1
+            try:
+                yield
+            finally:
+                self._depth -= 1
+            return
+        self.conn.execute("BEGIN IMMEDIATE")
+        self._depth = 1
+        try:
+            yield
+            log.set_meta(self.conn, "hlc", self.clock.last)
+            self.conn.execute("COMMIT")
+        except BaseException:
+            self.conn.execute("ROLLBACK")
+            self._fold.forgot = False
+            raise
+        finally:
+            self._depth = 0
+        if self._fold.forgot:
+            self._fold.forgot = False
+            recordkeys.rotate(self.conn, self.keyring, self._save_keyring)
+            checkpoint(self.conn)
+
+    def append(
+        self,
+        compartment: str,
+        rtype: str,
+        rid: str,
+        op: str,
+        fields: dict,
+        heads: Iterable[bytes] = (),
+    ) -> bytes:
+        """Sign and store one event of this device, fold it; returns its hash."""
+        with self.transaction():
+            tip = log.tip(self.conn, self.device, compartment)
+            seq, prev = (tip[0] + 1, tip[1]) if tip else (1, GENESIS)
+            epoch = self.keyring.current_epoch(compartment)
+            key = self.keyring.epochs[compartment][epoch]
+            ws = self.keyring.workspace_id
+            ad = body_ad(ws, self.device, compartment, epoch, seq, rtype, rid, op)
+            ev = Event(
+                FORMAT,
+                ws,
+                self.device,
+                compartment,
+                epoch,
+                seq,
+                prev,
+                self.clock.tick(),
+                rtype,
+                rid,
+                op,
+                tuple(heads),
+                seal_body(key, fields, ad),
+            )
+            raw = encode(ev)
+            h = event_hash(raw)
+            self.conn.execute(
+                log.INSERT,
+                (
+                    ev.author,
+                    ev.compartment,
+                    ev.seq,
+                    h,
+                    ev.prev,
+                    ev.hlc,
+                    ev.rtype,
+                    ev.rid,
+                    ev.op,
+                    raw,
+                    sign_hash(self._secret, h),
+                ),
+            )
+            self._fold.apply(ev, h, fields)
+        return h
+
+    def note(self, action: str, target: str | None = None) -> None:
+        """Record in the access log who opened, exported or forgot what."""
+        self.append(
+            ACCESS_LOG, "access", new_id("AC"), OP_NOTE, {"action": action, "target": target}
+        )
+
+    # -- records ----------------------------------------------------------------------
+
+    def add(self, type_name: str, data: dict[str, Any], *, source: str = "input") -> str:
+        rtype = record_type(type_name)
+        data = dict(data)
+        rid = data.pop("id", None) or new_id(rtype.id_prefix)
+        if not isinstance(rid, str) or not rid.strip():
+            raise ValidationError(f"{source}: {rtype.name} field id: must be text")
+        if self._head(rtype, rid) is not None:
+            raise ValidationError(f"{source}: {rtype.name} {rid} already exists: use update")
+        record = records.convert(rtype, data, source=source)
+        fields = records.to_fields(record)
+        with self.transaction():
+            if rtype.pii:
+                key = recordkeys.create(self.conn, self.keyring, rid)
+                self._seal_pii(rtype, rid, key, fields)
+            self.append(rtype.compartment, rtype.name, rid, OP_PUT, fields)
+        return rid
+
+    def update(
+        self,
+        type_name: str,
+        rid: str,
+        data: dict[str, Any],
+        *,
+        source: str = "input",
+        heads: Iterable[bytes] | None = None,
+    ) -> bytes:
+        """Change some fields of a record. `heads` defaults to the versions this device has;
+        passing older ones is how a concurrent edit from another device looks."""
+        rtype = record_type(type_name)
+        self._check_not_forgotten(rtype, rid)
+        current = self._current_body(rtype, rid)
+        if current is None:
+            raise UnknownRecord(f"no {rtype.name} with id {rid}")
+        data = {k: v for k, v in data.items() if k != "id"}
+        plain = {k: v for k, v in current.items() if k not in rtype.pii}
+        plain.update(data)
+        record = records.convert(rtype, plain, source=source)
+        fields = records.to_fields(record)
+        with self.transaction():
+            if rtype.pii:
+                key = recordkeys.get(self.conn, self.keyring, rid)
+                if key is None:
+                    raise ForgottenRecord(f"{rtype.name} {rid} was forgotten")
+                for name in rtype.pii:
+                    if name not in data:
+                        fields[name] = current.get(name)
+                self._seal_pii(rtype, rid, key, fields, only=set(data))
+            seen = list(heads) if heads is not None else self._heads(rtype, rid)
+            return self.append(rtype.compartment, rtype.name, rid, OP_PUT, fields, seen)
+
+    def forget(self, rid: str, reason: str = "request") -> None:
+        """Destroy a person's key here and, as the event travels, on every replica."""
+        rtype = next(
+            (
+                t
+                for t in records.REGISTRY.values()
+                if t.forgettable and self._head(t, rid) is not None
+            ),
+            None,
+        )
+        if rtype is None:
+            raise UnknownRecord(f"no person (or other record with personal data) with id {rid}")
+        with self.transaction():
+            self.append(rtype.compartment, rtype.name, rid, OP_FORGET, {"reason": reason})
+            self.note("forget", rid)
+
+    def _seal_pii(
+        self, rtype: RecordType, rid: str, key: bytes, fields: dict, only: set[str] | None = None
+    ) -> None:
+        for name in rtype.pii:
+            if (only is None or name in only) and fields.get(name) is not None:
+                fields[name] = recordkeys.seal_value(key, rid, name, fields[name])
+
+    def _head(self, rtype: RecordType, rid: str) -> bytes | None:
+        row = self.conn.execute(
+            f'SELECT _head FROM "{rtype.table}" WHERE id = ?', (rid,)
+        ).fetchone()
+        return row[0] if row else None
+
+    def _heads(self, rtype: RecordType, rid: str) -> list[bytes]:
+        return [
+            r[0]
+            for r in self.conn.execute(
+                "SELECT hash FROM record_versions WHERE rtype = ? AND rid = ? AND superseded = 0"
+                " ORDER BY hash",
+                (rtype.name, rid),
+            )
+        ]
+
+    def _current_body(self, rtype: RecordType, rid: str) -> dict | None:
+        head = self._head(rtype, rid)
+        if head is None:
+            return None
+        ev = decode(log.raw_by_hash(self.conn, head))
+        return self._fold.body(ev)
+
+    def _check_not_forgotten(self, rtype: RecordType, rid: str) -> None:
+        if self.conn.execute(
+            "SELECT 1 FROM forgotten WHERE rtype = ? AND rid = ?", (rtype.name, rid)
+        ).fetchone():
+            raise ForgottenRecord(f"{rtype.name} {rid} was forgotten: nothing of it can be shown")
+
+    def get(self, type_name: str, rid: str, *, reveal: bool = True) -> dict[str, Any]:
+        """One record as it stands; personal data decrypted when `reveal` (and logged)."""
+        rtype = record_type(type_name)
+        self._check_not_forgotten(rtype, rid)
+        body = self._current_body(rtype, rid)
+        if body is None:
+            raise UnknownRecord(f"no {rtype.name} with id {rid}")
+        row = self.conn.execute(
+            f'SELECT _conflict FROM "{rtype.table}" WHERE id = ?', (rid,)
+        ).fetchone()
+        result = {"id": rid, **body, "conflict": bool(row[0])}
+        if rtype.pii:
+            self._reveal(rtype, rid, result, reveal)
+            if reveal:
+                self.note("view", rid)
+        return result
+
+    def _reveal(self, rtype: RecordType, rid: str, row: dict, reveal: bool) -> None:
+        key = recordkeys.get(self.conn, self.keyring, rid) if reveal else None
+        for name in rtype.pii:
+            blob = row.get(name)
+            if blob is None:
+                continue
+            row[name] = recordkeys.open_value(key, rid, name, blob) if key else "•••"
+
+    def list(self, type_name: str, *, reveal: bool = False) -> list[dict[str, Any]]:
+        rtype = record_type(type_name)
+        cols = ", ".join(f'"{c}"' for c in ("id", *rtype.fields, "_conflict", "_forgotten"))
+        out = []
+        for row in self.conn.execute(f'SELECT {cols} FROM "{rtype.table}" ORDER BY id'):
+            item = dict(zip(("id", *rtype.fields, "conflict", "forgotten"), row, strict=True))
+            item["conflict"], item["forgotten"] = bool(item["conflict"]), bool(item["forgotten"])
+            if rtype.pii and not item["forgotten"]:
+                self._reveal(rtype, item["id"], item, reveal)
+            out.append(item)
+        if reveal and rtype.pii:
+            self.note("list", rtype.name)
+        return out
+
+    def conflicts(self) -> list[Conflict]:
+        return [
+            Conflict(t, r, n)
+            for t, r, n in self.conn.execute(
+                "SELECT rtype, rid, count(*) FROM record_versions WHERE superseded = 0"
+                " GROUP BY rtype, rid HAVING count(*) > 1 ORDER BY rtype, rid"
+            )
+        ]
+
+    def summary(self) -> Summary:
+        counts = {
+            t.name: self.conn.execute(f'SELECT count(*) FROM "{t.table}"').fetchone()[0]
+            for t in records.REGISTRY.values()
+        }
+        c = self.conn
+        return Summary(
+            records=counts,
+            forgotten=c.execute("SELECT count(*) FROM forgotten").fetchone()[0],
+            conflicts=len(self.conflicts()),
+            events=log.count(c),
+            devices=c.execute("SELECT count(DISTINCT author) FROM events").fetchone()[0],
+            store_bytes=layout.store_path(self.path).stat().st_size,
+        )
+
+    # -- the log as a whole -----------------------------------------------------------
+
+    def verify(self) -> VerifyReport:
+        rows = ((raw, sig, r[:9]) for (*r, raw, sig) in log.rows_in_chain_order(self.conn))
+        return verify_rows(rows, self.keyring.workspace_id)
+
+    def rebuild(self) -> int:
+        """Drop every view and fold the whole log again. Returns the events folded."""
+        n = 0
+        with self.transaction():
+            drop_views(self.conn)
+            create_views(self.conn)
+            log.set_meta(self.conn, "views", VIEWS_VERSION)
+            fold = Fold(self.conn, self.keyring)
+            for raw, h in self.conn.execute("SELECT raw, hash FROM events ORDER BY rowid"):
+                fold.apply(decode(raw), h)
+                n += 1
+        return n
+
+    def export_log(self, out: Path | str) -> int:
+        events = list(log.raw_and_sig(self.conn))
+        key = logfile.log_key(self.keyring.workspace_secret)
+        logfile.write_atomic(Path(out), logfile.seal_log(key, self.keyring.workspace_id, events))
+        self.note("export-log")
+        return len(events)
+
+    def read_log(self, path: Path | str) -> logfile.LogBody:
+        try:
+            blob = Path(path).read_bytes()
+        except OSError as exc:
+            raise WorkspaceError(f"cannot read {path}: {exc.strerror}") from None
+        body = logfile.open_log(logfile.log_key(self.keyring.workspace_secret), blob)
+        if body.workspace != self.keyring.workspace_id:
+            raise logfile.LogFileError("the log file belongs to another workspace")
+        return body
+
+    def verify_log(self, path: Path | str) -> VerifyReport:
+        body = self.read_log(path)
+        decoded = []
+        for position, (raw, sig) in enumerate(body.events, start=1):
+            try:
+                ev = decode(raw)
+            except VerificationError as exc:
+                raise VerificationError(f"event #{position} in the log file: {exc}") from None
+            decoded.append(((ev.author, ev.compartment, ev.seq), raw, sig))
+        decoded.sort(key=lambda d: d[0])
+        return verify_rows(((raw, sig) for _, raw, sig in decoded), self.keyring.workspace_id)
+
+    def ingest(
+        self,
+        rows: Iterable[tuple[bytes, bytes | None]],
+        progress: Callable[[int], None] | None = None,
+    ) -> int:
+        """Verify and store events written elsewhere (another device, a restored log).
+
+        All or nothing: the first bad event is named and nothing is applied. Events already
+        held are skipped, so ingesting the same rows twice changes nothing.
+        """
+        now_ms = int(time.time() * 1000)
+        accepted: list[tuple[Event, bytes, bytes, bytes | None]] = []
+        tips: dict[tuple[bytes, str], tuple[int, bytes, bool]] = {}
+        decoded = sorted(
+            ((decode(raw), raw, sig) for raw, sig in rows),
+            key=lambda d: (d[0].author, d[0].compartment, d[0].seq),
+        )
+        ws_id = self.keyring.workspace_id
+        for ev, raw, sig in decoded:
+            key = (ev.author, ev.compartment)
+            if key not in tips:
+                tip = log.tip(self.conn, ev.author, ev.compartment)
+                tips[key] = (tip[0], tip[1], True) if tip else (0, GENESIS, True)
+            last_seq, last_hash, _ = tips[key]
+            h = event_hash(raw)
+            if ev.workspace != ws_id:
+                raise VerificationError(
+                    f"event {ev.label}: it belongs to another workspace", ev.label
+                )
+            if ev.seq <= last_seq:
+                held = log.event_at(self.conn, ev.author, ev.compartment, ev.seq)
+                if held is not None and held[0] == h:
+                    continue
+                raise VerificationError(
+                    f"event {ev.label}: a second, different event with the same place in its "
+                    "chain (a forked chain: report this device to an admin)",
+                    ev.label,
+                )
+            if ev.seq != last_seq + 1 or ev.prev != last_hash:
+                raise VerificationError(
+                    f"event {ev.label}: it does not continue its chain "
+                    f"(expected sequence {last_seq + 1})",
+                    ev.label,
+                )
+            if wall_ms(ev.hlc) > now_ms + MAX_CLOCK_SKEW_MS:
+                raise VerificationError(
+                    f"event {ev.label}: dated too far in the future "
+                    "(check the clock of the device that wrote it)",
+                    ev.label,
+                )
+            if sig is not None and not check_signature(ev.author, h, sig):
+                raise VerificationError(f"event {ev.label}: its signature does not match", ev.label)
+            tips[key] = (ev.seq, h, sig is not None)
+            accepted.append((ev, h, raw, sig))
+        for (author, compartment), (seq, _, signed) in tips.items():
+            if not signed:
+                raise VerificationError(
+                    f"event {author[:4].hex()}/{compartment}/{seq}: the chain ends with an "
+                    "unsigned event",
+                    f"{author[:4].hex()}/{compartment}/{seq}",
+                )
+        with self.transaction():
+            self.conn.executemany(
+                log.INSERT,
+                [
+                    (
+                        ev.author,
+                        ev.compartment,
+                        ev.seq,
+                        h,
+                        ev.prev,
+                        ev.hlc,
+                        ev.rtype,
+                        ev.rid,
+                        ev.op,
+                        raw,
+                        sig,
+                    )
+                    for ev, h, raw, sig in accepted
+                ],
+            )
+            for n, (ev, h, _, _) in enumerate(accepted, start=1):
+                self.clock.observe(ev.hlc)
+                self._fold.apply(ev, h)
+                if progress and n % 1000 == 0:
+                    progress(n)
+        return len(accepted)
+
+    def open_event_body(self, ev: Event) -> dict:
+        return open_body(self.keyring.epochs[ev.compartment][ev.epoch], ev)
