@@ -19,7 +19,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import msgspec
+
 from fieldledger import records
+from fieldledger.crypto import new_key
 from fieldledger.errors import (
     ForgottenRecord,
     UnknownRecord,
@@ -41,7 +44,6 @@ from fieldledger.ledger.event import (
     decode,
     encode,
     event_hash,
-    open_body,
     seal_body,
     sign_hash,
 )
@@ -173,6 +175,42 @@ class Workspace:
             ws.rebuild()
         return ws
 
+    def spawn_device(
+        self,
+        path: Path | str,
+        passphrase: str,
+        *,
+        params: KdfParams | None = None,
+        check_strength: bool = True,
+    ) -> Workspace:
+        """A new device of this workspace in `path`: the same workspace and compartment keys,
+        its own identity, store and record-key KEK, and an empty log that it fills by
+        ingesting events. The primitive that joining and restoring build on."""
+        path = Path(path)
+        if path.exists() and any(path.iterdir()):
+            raise WorkspaceError(f"{path} is not empty: choose a new folder for the device")
+        path.mkdir(parents=True, exist_ok=True, mode=0o700)
+        clock = Clock()
+        keyring = msgspec.structs.replace(
+            self.keyring,
+            db_key=new_key(),
+            device_seed=new_key(),
+            box_secret=new_key(),
+            person_kek_id=1,
+            person_keks={1: new_key()},
+            slots={},
+            epochs={c: dict(e) for c, e in self.keyring.epochs.items()},
+            created_ms=wall_ms(clock.tick()),
+        )
+        unlocked = vault.create(
+            layout.keys_path(path),
+            passphrase,
+            params or self.unlocked.header.params,
+            keyring,
+            check=check_strength,
+        )
+        return Workspace._start(path, unlocked, clock, fresh=True)
+
     def close(self) -> None:
         if self.conn is None:
             return
@@ -289,6 +327,7 @@ class Workspace:
             raise ValidationError(f"{source}: {rtype.name} {rid} already exists: use update")
         record = records.convert(rtype, data, source=source)
         fields = records.to_fields(record)
+        self._check_refs(rtype, fields, source)
         with self.transaction():
             if rtype.pii:
                 key = recordkeys.create(self.conn, self.keyring, rid)
@@ -317,6 +356,7 @@ class Workspace:
         plain.update(data)
         record = records.convert(rtype, plain, source=source)
         fields = records.to_fields(record)
+        self._check_refs(rtype, fields, source)
         with self.transaction():
             if rtype.pii:
                 key = recordkeys.get(self.conn, self.keyring, rid)
@@ -344,6 +384,14 @@ class Workspace:
         with self.transaction():
             self.append(rtype.compartment, rtype.name, rid, OP_FORGET, {"reason": reason})
             self.note("forget", rid)
+
+    def _check_refs(self, rtype: RecordType, fields: dict, source: str) -> None:
+        for name, target in rtype.refs:
+            value = fields.get(name)
+            if value is not None and self._head(record_type(target), value) is None:
+                raise ValidationError(
+                    f"{source}: {rtype.name} field {name}: no {target} with id {value}"
+                )
 
     def _seal_pii(
         self, rtype: RecordType, rid: str, key: bytes, fields: dict, only: set[str] | None = None
@@ -579,6 +627,3 @@ class Workspace:
                 if progress and n % 1000 == 0:
                     progress(n)
         return len(accepted)
-
-    def open_event_body(self, ev: Event) -> dict:
-        return open_body(self.keyring.epochs[ev.compartment][ev.epoch], ev)

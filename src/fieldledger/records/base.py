@@ -25,6 +25,7 @@ class RecordType:
     struct: type[msgspec.Struct]
     id_prefix: str
     pii: frozenset[str] = frozenset()
+    refs: tuple[tuple[str, str], ...] = ()  # (field, record type it names)
     listed: tuple[str, ...] = ()
     description: str = ""
 

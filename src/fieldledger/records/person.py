@@ -53,6 +53,7 @@ PERSON = RecordType(
     struct=Person,
     id_prefix="PE",
     pii=frozenset({"name", "phone", "id_number", "gps"}),
+    refs=(("household_id", "household"),),
     listed=("household_id", "sex", "birth_year", "relationship", "name"),
     description="a member of a household; name, phone, ID number and GPS are personal data",
 )

@@ -1,0 +1,195 @@
+from __future__ import annotations
+
+import shutil
+
+import pytest
+
+from fieldledger.crypto import SealBroken, unseal
+from fieldledger.errors import (
+    ForgottenRecord,
+    UnknownRecord,
+    ValidationError,
+    VerificationError,
+    WorkspaceError,
+)
+from fieldledger.ledger import store as log
+from fieldledger.ledger.event import FORMAT, Event, encode, event_hash, sign_hash
+from fieldledger.ledger.hlc import pack
+from fieldledger.vault import layout, recordkeys
+from fieldledger.vault.kdf import TEST_PARAMS
+from fieldledger.vault.store import open_store
+from fieldledger.workspace import Workspace
+from tests.conftest import PASSPHRASE, household
+
+
+def person(hid, **extra):
+    return {"household_id": hid, "sex": "female", "birth_year": 1980, "name": "Daw Hla Hla",
+            "phone": "09420001111", **extra}
+
+
+def test_init_refuses_a_used_folder(ws, ws_path, tmp_path):
+    with pytest.raises(WorkspaceError):
+        Workspace.init(ws_path, PASSPHRASE, params=TEST_PARAMS, check_strength=False)
+    (tmp_path / "full").mkdir()
+    (tmp_path / "full" / "x").write_text("x")
+    with pytest.raises(WorkspaceError, match="not empty"):
+        Workspace.init(tmp_path / "full", PASSPHRASE, params=TEST_PARAMS, check_strength=False)
+
+
+def test_open_refuses_a_folder_that_is_not_a_workspace(tmp_path):
+    with pytest.raises(WorkspaceError, match="not a workspace"):
+        Workspace.open(tmp_path, PASSPHRASE)
+
+
+def test_records_round_trip_and_pii_is_sealed_in_the_view(ws):
+    hid = ws.add("household", household(displaced_on="2025-03-04", shelter_type="camp"))
+    pid = ws.add("person", person(hid, disability={"walking": 3}))
+    shown = ws.get("person", pid)
+    assert shown["name"] == "Daw Hla Hla" and shown["disability"]["walking"] == 3
+    raw_name = ws.conn.execute("SELECT name FROM persons WHERE id = ?", (pid,)).fetchone()[0]
+    assert isinstance(raw_name, bytes) and b"Hla" not in raw_name
+    assert ws.list("person")[0]["name"] == "•••"
+    assert ws.list("person", reveal=True)[0]["name"] == "Daw Hla Hla"
+    actions = [r[0] for r in ws.conn.execute("SELECT action FROM access_log")]
+    assert "view" in actions and "list" in actions
+
+
+@pytest.mark.parametrize(("data", "message"), [
+    ({"code": "HH-1", "location_pcode": "MMR003001", "displacement_status": "idp"},
+     "missing required field `size`"),
+    (household(size="many"), "field size"),
+    (household(size=0), "field size"),
+    (household(location_pcode="Hpa-an"), "field location_pcode"),
+    (household(colour="blue"), "unknown field `colour`"),
+    (household(displacement_status="moving"), "field displacement_status"),
+])
+def test_bad_input_names_record_line_and_field(ws, data, message):
+    with pytest.raises(ValidationError, match="stdin line 7") as err:
+        ws.add("household", data, source="stdin line 7")
+    assert message in str(err.value)
+
+
+def test_a_failing_batch_applies_nothing(ws):
+    before = ws.summary().events
+    with pytest.raises(ValidationError), ws.transaction():
+        ws.add("household", household("HH-1"))
+        ws.add("household", household("HH-2", size=-1))
+    assert ws.summary().events == before and ws.list("household") == []
+
+
+def test_update_keeps_sealed_fields_and_refuses_unknown_ids(ws):
+    hid = ws.add("household", household())
+    pid = ws.add("person", person(hid))
+    ws.update("person", pid, {"birth_year": 1981})
+    shown = ws.get("person", pid)
+    assert shown["birth_year"] == 1981 and shown["phone"] == "09420001111"
+    ws.update("person", pid, {"name": "Daw Hla Hla Win"})
+    assert ws.get("person", pid)["name"] == "Daw Hla Hla Win"
+    with pytest.raises(UnknownRecord):
+        ws.update("household", "HH-NOPE", {"size": 2})
+    with pytest.raises(ValidationError, match="unknown record type"):
+        ws.add("spaceship", {})
+
+
+def test_forget_destroys_the_key_and_old_copies_stay_unreadable(ws, ws_path, tmp_path):
+    hid = ws.add("household", household())
+    pid = ws.add("person", person(hid))
+    keep = ws.add("person", person(hid, name="U Kyaw Win"))
+    ws.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    # A copy of the store from before, as freed disk blocks might keep it.
+    shutil.copy(layout.store_path(ws_path), tmp_path / "remnant.bin")
+    old_kek_ids = set(ws.keyring.person_keks)
+
+    ws.forget(pid)
+
+    with pytest.raises(ForgottenRecord):
+        ws.get("person", pid)
+    with pytest.raises(ForgottenRecord):
+        ws.update("person", pid, {"birth_year": 1970})
+    assert recordkeys.get(ws.conn, ws.keyring, pid) is None
+    assert ws.get("person", keep)["name"] == "U Kyaw Win"  # others survive the rotation
+    assert not old_kek_ids & set(ws.keyring.person_keks)
+    remnant = open_store(tmp_path / "remnant.bin", ws.keyring.db_key)
+    wrapped = remnant.execute("SELECT wrapped FROM record_keys WHERE rid = ?", (pid,)).fetchone()
+    remnant.close()
+    for kek in ws.keyring.person_keks.values():
+        with pytest.raises(SealBroken):
+            unseal(kek, wrapped[0], b"record-key\0" + pid.encode())
+    # The key file holds no copy of the old KEK either: reopen and check.
+    ws.close()
+    again = Workspace.open(ws_path, PASSPHRASE)
+    assert not old_kek_ids & set(again.keyring.person_keks)
+    assert again.get("person", keep)["name"] == "U Kyaw Win"
+    again.close()
+
+
+def test_an_interrupted_rotation_is_finished_on_open(ws, ws_path):
+    hid = ws.add("household", household())
+    pid = ws.add("person", person(hid))
+    # Simulate a crash after the new KEK was saved but before rows were rewrapped.
+    ws.keyring.person_keks[99] = b"n" * 32
+    ws.keyring.person_kek_id = 99
+    ws._save_keyring(False)
+    ws.close()
+    again = Workspace.open(ws_path, PASSPHRASE)
+    assert list(again.keyring.person_keks) == [99]
+    assert again.get("person", pid)["name"] == "Daw Hla Hla"
+    again.close()
+
+
+def forged(ws, other_author_keys, seq, prev, hlc_ms, workspace=None):
+    public, secret = other_author_keys
+    ev = Event(FORMAT, workspace or ws.keyring.workspace_id, public, "programme", 1, seq, prev,
+               pack(hlc_ms), "household", "HH-X", "note", (), b"")
+    raw = encode(ev)
+    return raw, sign_hash(secret, event_hash(raw))
+
+
+@pytest.fixture
+def stranger():
+    from fieldledger.crypto import new_key, sign_key_pair
+
+    return sign_key_pair(new_key())
+
+
+def test_ingest_refuses_gaps_forks_foreign_and_future_events(ws, stranger):
+    import time
+
+    now = int(time.time() * 1000)
+    first = forged(ws, stranger, 1, b"\0" * 32, now)
+    assert ws.ingest([first]) == 1 and ws.ingest([first]) == 0
+    gap = forged(ws, stranger, 3, event_hash(first[0]), now)
+    with pytest.raises(VerificationError, match="does not continue"):
+        ws.ingest([gap])
+    fork = forged(ws, stranger, 1, b"\0" * 32, now + 1)
+    with pytest.raises(VerificationError, match="forked"):
+        ws.ingest([fork])
+    foreign = forged(ws, stranger, 2, event_hash(first[0]), now, workspace=b"f" * 16)
+    with pytest.raises(VerificationError, match="another workspace"):
+        ws.ingest([foreign])
+    future = forged(ws, stranger, 2, event_hash(first[0]), now + 3 * 86400 * 1000)
+    with pytest.raises(VerificationError, match="future"):
+        ws.ingest([future])
+    unsigned = (forged(ws, stranger, 2, event_hash(first[0]), now)[0], None)
+    with pytest.raises(VerificationError, match="unsigned"):
+        ws.ingest([unsigned])
+    bad_sig = (unsigned[0], b"\0" * 64)
+    with pytest.raises(VerificationError, match="signature"):
+        ws.ingest([bad_sig])
+    assert log.tip(ws.conn, stranger[0], "programme")[0] == 1  # nothing half-applied
+    assert ws.verify().ok
+
+
+def test_a_chain_segment_needs_only_its_last_signature(ws, stranger):
+    import time
+
+    now = int(time.time() * 1000)
+    one = forged(ws, stranger, 1, b"\0" * 32, now)
+    two = forged(ws, stranger, 2, event_hash(one[0]), now)
+    assert ws.ingest([(one[0], None), two]) == 2
+    assert ws.verify().ok
+
+
+def test_a_person_must_name_an_existing_household(ws):
+    with pytest.raises(ValidationError, match="field household_id: no household with id HH-0"):
+        ws.add("person", person("HH-0"), source="stdin line 1")
