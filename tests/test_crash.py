@@ -10,13 +10,14 @@ import subprocess
 import sys
 import textwrap
 import time
+from collections import Counter
 
 from fieldledger.vault.kdf import TEST_PARAMS
 from fieldledger.workspace import Workspace
 from tests.conftest import PASSPHRASE
 
 WRITER = textwrap.dedent("""
-    import sys
+    import os, sys
     from fieldledger.workspace import Workspace
     ws = Workspace.open(sys.argv[1], sys.argv[2])
     n = 0
@@ -27,6 +28,14 @@ WRITER = textwrap.dedent("""
         sys.stdout.write("H " + hid + "\\n"); sys.stdout.flush()
         pid = ws.add("person", {"household_id": hid, "sex": "female", "name": "Daw Mya"})
         sys.stdout.write("P " + pid + "\\n"); sys.stdout.flush()
+        if n % 4 == 0:
+            tag = os.urandom(4).hex()
+            with ws.transaction():  # a batch: all of it is acknowledged, or none
+                batch = [ws.add("household", {"code": f"B{tag}-{i}",
+                                              "location_pcode": "MMR003001",
+                                              "displacement_status": "idp", "size": 2})
+                         for i in range(25)]
+            sys.stdout.write("".join("B " + b + "\\n" for b in batch)); sys.stdout.flush()
         if n % 3 == 0:
             sys.stdout.write("f " + pid + "\\n"); sys.stdout.flush()
             ws.forget(pid)  # rewrites the keyring: a crash inside must lose nothing
@@ -55,14 +64,18 @@ def test_sigkill_during_appends_loses_nothing_acknowledged(tmp_path):
     assert ws.verify().ok
     # "f": forget was about to run, so the person may or may not be forgotten yet.
     forgotten = {rid for kind, rid in acked if kind == "f"}
+    held = {r["id"] for r in ws.list("household")}
+    assert {rid for kind, rid in acked if kind in "HB"} <= held
+    # A batch is all or nothing: its households are either all there or none.
+    batches = Counter(r["code"].split("-")[0] for r in ws.list("household")
+                      if r["code"].startswith("B"))
+    assert batches and set(batches.values()) == {25}
     for kind, rid in acked:
         if kind == "H":
             assert ws.get("household", rid)["size"] == 3
         elif kind == "P" and rid not in forgotten:
             assert ws.get("person", rid)["name"] == "Daw Mya"
-    for kind, rid in acked:
-        if kind == "F":
-            assert ws.list("person") and rid in {
-                p["id"] for p in ws.list("person") if p["forgotten"]}
+    gone = {p["id"] for p in ws.list("person") if p["forgotten"]}
+    assert {rid for kind, rid in acked if kind == "F"} <= gone
     assert len(ws.keyring.person_keks) == 1
     ws.close()

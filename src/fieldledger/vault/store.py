@@ -36,6 +36,8 @@ def open_store(path: Path, key: bytes) -> Connection:
     # FULL: an append that returned has reached the disk, even if power is cut next.
     conn.execute("PRAGMA synchronous = FULL")
     conn.execute("PRAGMA foreign_keys = ON")
+    # Another command or the web server may hold the write lock for a moment.
+    conn.execute("PRAGMA busy_timeout = 10000")
     conn.execute("CREATE TABLE IF NOT EXISTS pad (fill BLOB)")
     return conn
 

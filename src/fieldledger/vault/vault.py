@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from fieldledger.crypto import new_key
-from fieldledger.errors import SlotError, VaultError, WrongPassphrase
+from fieldledger.errors import SlotError, WrongPassphrase
 from fieldledger.vault.kdf import KdfParams, derive_kek
 from fieldledger.vault.keyring import Keyring, SlotInfo
 from fieldledger.vault.passphrase import check_strength, normalise
@@ -163,9 +163,3 @@ def change(unlocked: Unlocked, passphrase: str) -> None:
     unlocked.keyfile.write_slot(
         unlocked.header, unlocked.slot, kek, SlotContent(KIND_NORMAL, unlocked.master)
     )
-
-
-def require_open(unlocked: Unlocked) -> Keyring:
-    if unlocked.keyring is None:
-        raise VaultError("the vault is not open")
-    return unlocked.keyring
