@@ -23,11 +23,14 @@ app = typer.Typer(
     pretty_exceptions_show_locals=False,
     pretty_exceptions_short=True,
     add_completion=False,
+    # Plain help text: it starts without importing rich, and reads the same in any terminal.
+    rich_markup_mode=None,
 )
 passwd_app = typer.Typer(
     help="Manage the passphrases that open this workspace.",
     no_args_is_help=True,
     pretty_exceptions_show_locals=False,
+    rich_markup_mode=None,
 )
 app.add_typer(passwd_app, name="passwd")
 
