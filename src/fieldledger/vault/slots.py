@@ -92,8 +92,11 @@ class KeyFile:
         head = header.fixed_bytes() + _FAILURES.pack(0, 0)
         content = head + random_bytes(HEADER_SIZE - len(head))
         content += random_bytes(FILE_SIZE - HEADER_SIZE)
-        mode = "r+b" if self.path.exists() else "xb"
-        with open(self.path, mode) as fh:
+        if self.path.exists():
+            fh = open(self.path, "r+b")  # noqa: SIM115 - closed by the with below
+        else:
+            fh = os.fdopen(os.open(self.path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600), "wb")
+        with fh:
             fh.write(content)
             fh.truncate(FILE_SIZE)
             fh.flush()

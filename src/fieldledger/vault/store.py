@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import sqlcipher3
@@ -20,6 +21,9 @@ IntegrityError = sqlcipher3.IntegrityError
 def open_store(path: Path, key: bytes) -> Connection:
     """Open (or create) the store. Journals and the WAL are encrypted by SQLCipher like the
     database; temporary tables stay in memory so nothing decrypted reaches a temp file."""
+    if not path.exists():
+        # Created owner-only; SQLite gives the WAL and shared-memory files the same mode.
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
     conn = sqlcipher3.connect(str(path), isolation_level=None, check_same_thread=False)
     # The key is 256 random bits, so SQLCipher's own PBKDF2 would only cost time.
     conn.execute(f"PRAGMA key = \"x'{key.hex()}'\"")
