@@ -116,3 +116,26 @@ def test_forget_and_conflicts_and_rebuild(cli):
     assert result.code == 1 and "forgotten" in result.err
     assert cli("conflicts").out.strip() == "no conflicts"
     assert "rebuilt views" in cli("rebuild").out
+
+
+def test_import_log_is_idempotent_and_refuses_a_damaged_file(cli, tmp_path):
+    init(cli)
+    cli("add", "household", "--json", "-", input=json.dumps(household()))
+    out = tmp_path / "log.bin"
+    cli("export-log", "--out", str(out))
+    result = cli("import-log", str(out))
+    assert result.code == 0 and "imported 0 new events" in result.out
+    out.write_bytes(out.read_bytes()[:-10])
+    result = cli("import-log", str(out))
+    assert result.code == 4 and result.err.count("\n") == 1
+
+
+def test_duress_slot_is_never_listed(cli, tmp_path):
+    init(cli)
+    duress = tmp_path / "duress.txt"
+    duress.write_text("monsoon ledger bamboo copper whistle\n")
+    assert cli("passwd", "add-slot", "--duress", "--new-passphrase-file", str(duress)).code == 0
+    listed = cli("passwd", "list").out
+    assert "duress" not in listed and listed.count("\n") <= 6
+    assert cli("passwd", "remove-slot", "--duress").code == 0
+    assert cli("--passphrase-file", str(duress), "summary").code == 3

@@ -193,3 +193,22 @@ def test_a_chain_segment_needs_only_its_last_signature(ws, stranger):
 def test_a_person_must_name_an_existing_household(ws):
     with pytest.raises(ValidationError, match="field household_id: no household with id HH-0"):
         ws.add("person", person("HH-0"), source="stdin line 1")
+
+
+def test_a_crash_between_forget_and_key_rotation_rotates_on_next_open(ws, ws_path, monkeypatch):
+    hid = ws.add("household", household())
+    pid = ws.add("person", person(hid))
+    old = set(ws.keyring.person_keks)
+
+    def crash(*args, **kwargs):
+        raise KeyboardInterrupt  # the process dies right after the forget committed
+
+    monkeypatch.setattr(recordkeys, "rotate", crash)
+    with pytest.raises(KeyboardInterrupt):
+        ws.forget(pid)
+    monkeypatch.undo()
+    ws.close()
+    again = Workspace.open(ws_path, PASSPHRASE)
+    assert not old & set(again.keyring.person_keks)
+    assert not recordkeys.rotation_due(again.conn)
+    again.close()

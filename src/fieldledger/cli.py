@@ -237,7 +237,7 @@ def update(
 def list_(
     type_name: Annotated[str, typer.Argument(metavar="TYPE")],
     reveal: Annotated[
-        bool, typer.Option(help="Show personal data (recorded in the access log).")
+        bool, typer.Option("--reveal", help="Show personal data (recorded in the access log).")
     ] = False,
     fmt: FormatOption = "table",
 ) -> None:
@@ -336,10 +336,26 @@ def panic(
 def export_log(
     out: Annotated[Path, typer.Option("--out", help="File to write (sealed, never plaintext).")],
 ) -> None:
-    """Write the whole signed log, sealed under this workspace's keys (backup, verify)."""
+    """Write the whole signed log, sealed under this workspace's keys. Check it with
+    verify --log; import-log reads it back. Personal data in it opens only where the
+    person's key is held."""
     with _open() as ws:
         n = ws.export_log(out)
     _console().print(f"wrote {n} events to {out}")
+
+
+@app.command("import-log")
+def import_log(
+    file: Annotated[Path, typer.Argument(metavar="FILE", help="A file written by export-log.")],
+) -> None:
+    """Verify and take in the events of an exported log of this workspace. All or nothing;
+    importing the same file twice changes nothing."""
+    with _open() as ws:
+        body_events = len(ws.read_log(file).events)
+        bar, task = _progress_bar(body_events)
+        with bar:
+            n = ws.import_log(file, progress=lambda done: bar.update(task, completed=done))
+    _console().print(f"imported {n} new events")
 
 
 @app.command()
@@ -408,13 +424,15 @@ NewPassFile = Annotated[
 
 @passwd_app.command("list")
 def passwd_list() -> None:
-    """Show the slots in use (labels only)."""
+    """Show the passphrase slots in use (labels only)."""
     with _open() as ws:
-        slots = sorted(ws.keyring.slots.items())
+        # A duress slot is never listed: someone forced to open the workspace with a real
+        # passphrase must not be shown that a duress passphrase exists.
+        slots = sorted((i, s) for i, s in ws.keyring.slots.items() if s.kind == "normal")
         current = ws.unlocked.slot
     _render_records(
         [
-            {"slot": i, "label": s.label, "kind": s.kind, "used now": "yes" if i == current else ""}
+            {"slot": i, "label": s.label, "used now": "yes" if i == current else ""}
             for i, s in slots
         ],
         "table",
@@ -426,7 +444,9 @@ def passwd_add_slot(
     label: Annotated[str, typer.Option(help="Whose passphrase this is.")] = "member",
     duress: Annotated[
         bool,
-        typer.Option(help="A duress passphrase: entering it destroys the keys and opens a decoy."),
+        typer.Option(
+            "--duress", help="A duress passphrase: entering it destroys the keys, opens a decoy."
+        ),
     ] = False,
     new_passphrase_file: NewPassFile = None,
 ) -> None:
@@ -440,13 +460,23 @@ def passwd_add_slot(
 
 
 @passwd_app.command("remove-slot")
-def passwd_remove_slot(index: Annotated[int, typer.Argument(metavar="SLOT")]) -> None:
+def passwd_remove_slot(
+    index: Annotated[int | None, typer.Argument(metavar="SLOT")] = None,
+    duress: Annotated[bool, typer.Option("--duress", help="Remove the duress passphrase.")] = False,
+) -> None:
     """Remove a passphrase slot; its bytes are overwritten with random data."""
+    from fieldledger.errors import SlotError
     from fieldledger.vault import vault
 
     with _open() as ws:
+        if duress:
+            index = next((i for i, s in ws.keyring.slots.items() if s.kind == "duress"), None)
+            if index is None:
+                raise SlotError("there is no duress passphrase to remove")
+        elif index is None:
+            raise ValidationError("give the SLOT number to remove (see passwd list)")
         vault.remove_slot(ws.unlocked, index)
-    _console().print(f"removed slot {index}")
+    _console().print("removed the slot")
 
 
 @passwd_app.command("change")
@@ -466,9 +496,6 @@ def main() -> None:
     except FieldledgerError as exc:
         sys.stderr.write(f"error: {exc}\n")
         sys.exit(exc.exit_code)
-    except KeyboardInterrupt:
-        sys.stderr.write("interrupted: the unfinished step was not applied\n")
-        sys.exit(130)
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -1,8 +1,9 @@
 """The decoy: what a duress passphrase opens after the real keys are destroyed.
 
 It is a real workspace in the same format, file names and size bucket as the one it replaces,
-holding a few months of harmless work: a community garden, a seed bank, the households that
-take part. Its events are dated over past months so it looks lived-in. Once built it behaves
+holding months of harmless work: a community garden or a course, the households that take
+part, changes over time. Its events are spread from a date four to ten months ago up to a few
+days ago so it looks lived-in; it holds no names of people. Once built it behaves
 like any workspace, and the duress passphrase becomes its ordinary passphrase.
 """
 
@@ -13,6 +14,7 @@ import time
 from pathlib import Path
 
 from fieldledger.ledger.hlc import Clock
+from fieldledger.places import places
 from fieldledger.vault import layout, vault
 from fieldledger.vault.kdf import KdfParams
 from fieldledger.vault.keyring import Keyring
@@ -21,7 +23,6 @@ from fieldledger.vault.store import pad_to_bucket
 
 DAY = 86400.0
 
-_TOWNSHIPS = ["MMR010001", "MMR010003", "MMR009010", "MMR005005", "MMR013001", "MMR007005"]
 _PROJECTS = [
     (
         "Community vegetable garden",
@@ -38,20 +39,31 @@ _PROJECTS = [
         "vocational",
         "Twelve-week course with two donated sewing machines.",
     ),
+    (
+        "Village water tank repair",
+        "infrastructure",
+        "Cement, pipes and volunteer labour to reseal the monastery water tank.",
+    ),
+    (
+        "Mushroom growing training",
+        "agriculture",
+        "Straw mushroom beds; trainees sell at the five-day market.",
+    ),
 ]
 
 
 class _PastClock(Clock):
-    """A clock that walks forward through the past, a few hours or days per event."""
+    """A clock that walks from a date months ago towards today, one irregular step per event,
+    so the decoy's history spreads over its whole life like real work does."""
 
-    def __init__(self, start: float, rng: random.Random) -> None:
-        self._t = start
+    def __init__(self, start: float, events: int, rng: random.Random) -> None:
+        self.t = start
+        self._step = (time.time() - 3 * DAY - start) / max(events, 1)
         self._rng = rng
-        super().__init__(0, now=lambda: self._t)
+        super().__init__(0, now=lambda: self.t)
 
     def tick(self) -> int:
-        self._t += self._rng.uniform(0.2, 3.0) * DAY * self._rng.random()
-        self._t = min(self._t, time.time() - 600)
+        self.t = min(self.t + self._step * self._rng.uniform(0.2, 1.8), time.time() - 600)
         return super().tick()
 
 
@@ -63,14 +75,15 @@ def build_decoy(path: Path, passphrase: str, params: KdfParams):
     old_size = store.stat().st_size if store.exists() else 0
     remove_files(path, keep_keys=True)
     rng = random.Random()
-    clock = _PastClock(time.time() - rng.uniform(120, 240) * DAY, rng)
-    keyring = Keyring.new(created_ms=int(clock._t * 1000))
+    plan = _plan(rng)
+    clock = _PastClock(time.time() - rng.uniform(120, 300) * DAY, len(plan), rng)
+    keyring = Keyring.new(created_ms=int(clock.t * 1000))
     # Strength was checked when the duress slot was added; rebuilt in place over the same file.
     unlocked = vault.create(
         layout.keys_path(path), passphrase, params, keyring, label="owner", check=False
     )
     ws = Workspace._start(path, unlocked, clock, fresh=True)
-    _fill(ws, rng)
+    _play(ws, plan, rng)
     # A fresh store that nothing else holds: no journal needed while the filler is written,
     # which halves the time a large workspace takes to be replaced.
     ws.conn.execute("PRAGMA journal_mode = OFF")
@@ -80,37 +93,61 @@ def build_decoy(path: Path, passphrase: str, params: KdfParams):
     return ws
 
 
-def _fill(ws, rng: random.Random) -> None:
-    township = rng.choice(_TOWNSHIPS)
-    chosen = rng.sample(_PROJECTS, k=2)
-    start = time.strftime("%Y-%m-%d", time.gmtime(ws.clock._t))
-    project_ids = []
-    for name, sector, text in chosen:
-        project_ids.append(
-            ws.add(
-                "project",
-                {
-                    "name": name,
-                    "sector": sector,
-                    "location_pcode": township,
-                    "start_date": start,
-                    "status": "planned",
-                    "description": text,
-                },
+def _plan(rng: random.Random) -> list[tuple[str, int]]:
+    """The decoy's history as steps: projects start, households join in waves, projects move
+    on, someone opens the workspace now and then."""
+    projects = rng.randint(2, 3)
+    households = rng.randint(12, 28)
+    steps = [("project", n) for n in range(projects)]
+    steps += [("household", n) for n in range(households)]
+    steps += [("open", 0)] * rng.randint(8, 20)
+    steps += [("resize", 0)] * rng.randint(2, 6)
+    head, tail = steps[:projects], steps[projects:]
+    rng.shuffle(tail)
+    steps = head + tail + [("status", n) for n in range(projects)]
+    return steps
+
+
+def _play(ws, plan: list[tuple[str, int]], rng: random.Random) -> None:
+    townships = [p.pcode for p in places().values() if p.level == "township"]
+    township = rng.choice(townships)
+    chosen = rng.sample(_PROJECTS, k=3)
+    prefix = rng.choice(["CG", "KG", "SG", "VG", "MG"])
+    start = time.strftime("%Y-%m-%d", time.gmtime(ws.clock.t))
+    project_ids: list[str] = []
+    household_ids: list[str] = []
+    for step, n in plan:
+        if step == "project":
+            name, sector, text = chosen[n]
+            project_ids.append(
+                ws.add(
+                    "project",
+                    {
+                        "name": name,
+                        "sector": sector,
+                        "location_pcode": township,
+                        "start_date": start,
+                        "status": "planned",
+                        "description": text,
+                    },
+                )
             )
-        )
-    for n in range(rng.randint(9, 16)):
-        ws.add(
-            "household",
-            {
-                "code": f"G-{n + 1:03d}",
-                "location_pcode": township,
-                "displacement_status": "resident",
-                "shelter_type": "own_house",
-                "size": rng.randint(2, 7),
-            },
-        )
-        if rng.random() < 0.3:
+        elif step == "household":
+            household_ids.append(
+                ws.add(
+                    "household",
+                    {
+                        "code": f"{prefix}-{rng.randint(1, 400):03d}-{n}",
+                        "location_pcode": township,
+                        "displacement_status": rng.choice(["resident"] * 5 + ["host", "idp"]),
+                        "shelter_type": rng.choice(["own_house"] * 4 + ["rented", "host_family"]),
+                        "size": rng.randint(2, 8),
+                    },
+                )
+            )
+        elif step == "resize" and household_ids:
+            ws.update("household", rng.choice(household_ids), {"size": rng.randint(2, 9)})
+        elif step == "status":
+            ws.update("project", project_ids[n], {"status": rng.choice(["active", "completed"])})
+        else:
             ws.note("open")
-    for rid in project_ids:
-        ws.update("project", rid, {"status": "active"})

@@ -505,9 +505,8 @@ class Workspace:
             drop_views(self.conn)
             create_views(self.conn)
             log.set_meta(self.conn, "views", VIEWS_VERSION)
-            fold = Fold(self.conn, self.keyring)
             for raw, h in self.conn.execute("SELECT raw, hash FROM events ORDER BY rowid"):
-                fold.apply(decode(raw), h)
+                self._fold.apply(decode(raw), h)
                 n += 1
         return n
 
@@ -527,6 +526,14 @@ class Workspace:
         if body.workspace != self.keyring.workspace_id:
             raise logfile.LogFileError("the log file belongs to another workspace")
         return body
+
+    def import_log(self, path: Path | str, progress: Callable[[int], None] | None = None) -> int:
+        """Verify and take in the events of an exported log file of this workspace (this
+        device's own earlier export, or another device's). Returns the events new here."""
+        body = self.read_log(path)
+        n = self.ingest(body.events, progress=progress)
+        self.note("import-log")
+        return n
 
     def verify_log(self, path: Path | str) -> VerifyReport:
         body = self.read_log(path)

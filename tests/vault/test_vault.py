@@ -110,3 +110,13 @@ def test_keyring_survives_a_torn_write_of_one_area(tmp_path):
     raw[start + 100:start + 200] = bytes(100)
     (tmp_path / "meta.bin").write_bytes(bytes(raw))
     assert vault.unlock(tmp_path / "meta.bin", STRONG).keyring.db_key == u.keyring.db_key
+
+
+@pytest.mark.parametrize("phrase", ["မင်္ဂလာပါ မနက်ခင်း", "ကျေးဇူးတင်ပါတယ်"])
+def test_short_burmese_sayings_are_refused(phrase):
+    with pytest.raises(WeakPassphrase, match="words"):
+        check_strength(phrase)
+
+
+def test_several_unrelated_burmese_words_are_accepted():
+    check_strength("မြစ် ကျောက် မီးအိမ် သစ်ပင် ကြယ်")

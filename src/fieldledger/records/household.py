@@ -13,7 +13,8 @@ from fieldledger.records.base import RecordType
 PCode = Annotated[
     str,
     msgspec.Meta(
-        pattern=r"^MMR\d{3}(\d{3}){0,3}$", description="MIMU P-code, state/region down to village"
+        pattern=r"^MMR[0-9]{3}([0-9]{3}){0,3}$",
+        description="MIMU P-code, state/region down to village",
     ),
 ]
 

@@ -21,7 +21,7 @@ Relationship = Literal[
     "non_relative",
 ]
 # Washington Group short set: 1 no difficulty, 2 some, 3 a lot, 4 cannot do at all.
-_LAT_LON = r"^-?\d{1,2}(\.\d+)?,-?\d{1,3}(\.\d+)?$"
+_LAT_LON = r"^-?[0-9]{1,2}(\.[0-9]+)?,-?[0-9]{1,3}(\.[0-9]+)?$"
 Difficulty = Annotated[int, msgspec.Meta(ge=1, le=4)]
 
 

@@ -19,7 +19,7 @@ class Keyring(msgspec.Struct, kw_only=True):
 
     `epochs` maps compartment -> epoch -> key; old epochs stay so old events stay readable.
     `person_keks` wraps the per-person keys stored in the database; it holds two entries only
-    while a rotation after `forget` is under way (see `fieldledger.views.people`).
+    while a rotation after `forget` is under way (see `fieldledger.vault.recordkeys`).
     """
 
     workspace_id: bytes

@@ -8,6 +8,14 @@ from fieldledger.errors import WeakPassphrase
 
 MIN_LENGTH = 12
 MIN_SCORE = 3  # zxcvbn: "safely unguessable: moderate protection from offline slow-hash"
+MIN_WORDS_OTHER_SCRIPTS = 5
+MIN_LENGTH_OTHER_SCRIPTS = 20
+
+
+def _mostly_unmodelled_script(text: str) -> bool:
+    letters = [c for c in text if c.isalpha() or unicodedata.category(c).startswith("M")]
+    latin = sum(1 for c in letters if c.isascii())
+    return bool(letters) and latin < len(letters) / 2
 
 
 def normalise(passphrase: str) -> bytes:
@@ -30,6 +38,17 @@ def check_strength(passphrase: str) -> None:
             f"the passphrase is too short: use at least {MIN_LENGTH} characters, "
             "for example four or five unrelated words"
         )
+    if _mostly_unmodelled_script(text):
+        # zxcvbn's dictionaries are English: it rates a common Burmese greeting as strong.
+        # Ask for several words instead, counted by spaces.
+        words = [w for w in text.split() if len(w) >= 2]
+        if len(words) < MIN_WORDS_OTHER_SCRIPTS or len(text) < MIN_LENGTH_OTHER_SCRIPTS:
+            raise WeakPassphrase(
+                f"use at least {MIN_WORDS_OTHER_SCRIPTS} unrelated words separated by spaces "
+                f"(at least {MIN_LENGTH_OTHER_SCRIPTS} characters); a saying or greeting is "
+                "easy to guess"
+            )
+        return
     from zxcvbn import zxcvbn
 
     result = zxcvbn(text[:100])

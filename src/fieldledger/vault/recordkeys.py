@@ -7,8 +7,9 @@ other record key is rewrapped under a new KEK and the old KEK is overwritten in 
 A copy of the deleted row that survives in a WAL frame or a freed disk block is then sealed
 under a KEK that no longer exists anywhere, even for someone who later learns a passphrase.
 
-Rotation is crash-safe: the keyring holds both KEKs until every row is rewrapped, and
-`finish_rotation` completes a rotation that a crash interrupted.
+Rotation is crash-safe: the fold marks a rotation as due (`meta.rotate`) in the transaction
+that deletes the key, the keyring holds both KEKs until every row is rewrapped, and
+`finish_rotation` (run at every open) completes whatever a crash interrupted.
 """
 
 from __future__ import annotations
@@ -56,6 +57,10 @@ def destroy(conn: Connection, rid: str) -> None:
     conn.execute("DELETE FROM record_keys WHERE rid = ?", (rid,))
 
 
+def rotation_due(conn: Connection) -> bool:
+    return conn.execute("SELECT 1 FROM meta WHERE key = 'rotate'").fetchone() is not None
+
+
 def rotate(conn: Connection, keyring: Keyring, save: SaveKeyring) -> None:
     new_id = max(keyring.person_keks) + 1
     keyring.person_keks[new_id] = new_key()
@@ -68,6 +73,8 @@ def finish_rotation(conn: Connection, keyring: Keyring, save: SaveKeyring) -> No
     current = keyring.person_kek_id
     old = [k for k in keyring.person_keks if k != current]
     if not old:
+        if rotation_due(conn):
+            rotate(conn, keyring, save)
         return
     conn.execute("BEGIN IMMEDIATE")
     try:
@@ -80,6 +87,7 @@ def finish_rotation(conn: Connection, keyring: Keyring, save: SaveKeyring) -> No
                 "UPDATE record_keys SET kek_id = ?, wrapped = ? WHERE rid = ?",
                 (current, seal(keyring.person_keks[current], key, _ad(rid)), rid),
             )
+        conn.execute("DELETE FROM meta WHERE key = 'rotate'")
         conn.execute("COMMIT")
     except BaseException:
         conn.execute("ROLLBACK")

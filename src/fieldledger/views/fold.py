@@ -126,4 +126,7 @@ class Fold:
         nulls = ", ".join(f'"{f}" = NULL' for f in sorted(rtype.pii))
         sets = f"{nulls}, _forgotten = 1" if nulls else "_forgotten = 1"
         self.conn.execute(f'UPDATE "{rtype.table}" SET {sets} WHERE id = ?', (rid,))
+        # Durable in the same transaction: if the process dies before the KEK rotation,
+        # the next open rotates.
+        self.conn.execute("INSERT OR REPLACE INTO meta (key, value) VALUES ('rotate', 1)")
         self.forgot = True
