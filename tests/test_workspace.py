@@ -212,3 +212,21 @@ def test_a_crash_between_forget_and_key_rotation_rotates_on_next_open(ws, ws_pat
     assert not old & set(again.keyring.person_keks)
     assert not recordkeys.rotation_due(again.conn)
     again.close()
+
+
+def test_a_lost_store_is_restored_from_an_exported_log_under_a_new_identity(ws, ws_path,
+                                                                            tmp_path):
+    hid = ws.add("household", household())
+    out = tmp_path / "backup.bin"
+    ws.export_log(out)
+    old_device = ws.device
+    ws.close()
+    for name in ("data.bin", "data.bin-wal", "data.bin-shm"):
+        (ws_path / name).unlink(missing_ok=True)
+
+    restored = Workspace.open(ws_path, PASSPHRASE)
+    assert restored.device != old_device  # never continues a chain it cannot see
+    assert restored.import_log(out) > 0
+    assert restored.get("household", hid)["size"] == 4
+    assert restored.verify().ok
+    restored.close()

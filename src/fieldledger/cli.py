@@ -309,7 +309,8 @@ def forget(
     person_id: Annotated[str, typer.Argument(metavar="PERSON_ID")],
     yes: Annotated[bool, typer.Option("--yes", help="Do not ask for confirmation.")] = False,
 ) -> None:
-    """Destroy a person's personal data for good, here and on every replica."""
+    """Destroy a person's personal data for good. Devices that receive this change later
+    do the same."""
     if not yes:
         typer.confirm(f"Forget {person_id} for good? This cannot be undone", abort=True)
     with _open() as ws:
@@ -456,7 +457,7 @@ def passwd_add_slot(
     with _open() as ws:
         new = _new_passphrase(new_passphrase_file, "Passphrase for the new slot")
         index = vault.add_slot(ws.unlocked, new, label=label, duress=duress)
-    _console().print(f"added {'duress ' if duress else ''}slot {index}")
+    _console().print("duress passphrase set" if duress else f"added slot {index}")
 
 
 @passwd_app.command("remove-slot")
@@ -465,15 +466,16 @@ def passwd_remove_slot(
     duress: Annotated[bool, typer.Option("--duress", help="Remove the duress passphrase.")] = False,
 ) -> None:
     """Remove a passphrase slot; its bytes are overwritten with random data."""
-    from fieldledger.errors import SlotError
     from fieldledger.vault import vault
 
     with _open() as ws:
         if duress:
-            index = next((i for i, s in ws.keyring.slots.items() if s.kind == "duress"), None)
-            if index is None:
-                raise SlotError("there is no duress passphrase to remove")
-        elif index is None:
+            # Says the same whether or not one existed: the program must not confirm to
+            # someone holding a real passphrase that a duress passphrase was set.
+            vault.remove_duress(ws.unlocked)
+            _console().print("no duress passphrase is set now")
+            return
+        if index is None:
             raise ValidationError("give the SLOT number to remove (see passwd list)")
         vault.remove_slot(ws.unlocked, index)
     _console().print("removed the slot")

@@ -53,17 +53,17 @@ _PROJECTS = [
 
 
 class _PastClock(Clock):
-    """A clock that walks from a date months ago towards today, one irregular step per event,
-    so the decoy's history spreads over its whole life like real work does."""
+    """A clock that walks through given past moments, one per event, so the decoy's history
+    spreads over its whole life like real work does."""
 
-    def __init__(self, start: float, events: int, rng: random.Random) -> None:
-        self.t = start
-        self._step = (time.time() - 3 * DAY - start) / max(events, 1)
-        self._rng = rng
+    def __init__(self, moments: list[float]) -> None:
+        self._moments = moments
+        self.t = moments[0]
         super().__init__(0, now=lambda: self.t)
 
     def tick(self) -> int:
-        self.t = min(self.t + self._step * self._rng.uniform(0.2, 1.8), time.time() - 600)
+        if self._moments:
+            self.t = self._moments.pop(0)
         return super().tick()
 
 
@@ -76,7 +76,9 @@ def build_decoy(path: Path, passphrase: str, params: KdfParams):
     remove_files(path, keep_keys=True)
     rng = random.Random()
     plan = _plan(rng)
-    clock = _PastClock(time.time() - rng.uniform(120, 300) * DAY, len(plan), rng)
+    first = time.time() - rng.uniform(120, 300) * DAY
+    last = time.time() - rng.uniform(0.5, 6) * DAY
+    clock = _PastClock([first, *sorted(rng.uniform(first, last) for _ in plan)])
     keyring = Keyring.new(created_ms=int(clock.t * 1000))
     # Strength was checked when the duress slot was added; rebuilt in place over the same file.
     unlocked = vault.create(
@@ -104,8 +106,10 @@ def _plan(rng: random.Random) -> list[tuple[str, int]]:
     steps += [("resize", 0)] * rng.randint(2, 6)
     head, tail = steps[:projects], steps[projects:]
     rng.shuffle(tail)
-    steps = head + tail + [("status", n) for n in range(projects)]
-    return steps
+    # Projects move on somewhere in the second half of the decoy's life.
+    for n in range(projects):
+        tail.insert(rng.randint(len(tail) // 2, len(tail)), ("status", n))
+    return head + tail
 
 
 def _play(ws, plan: list[tuple[str, int]], rng: random.Random) -> None:

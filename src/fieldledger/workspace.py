@@ -161,6 +161,14 @@ class Workspace:
     def _start(
         cls, path: Path, unlocked: vault.Unlocked, clock: Clock, fresh: bool = False
     ) -> Workspace:
+        store_lost = not fresh and not layout.store_path(path).exists()
+        if store_lost:
+            # The store is gone but the keys are here (a damaged disk, a restore). Writing
+            # with the old identity would fork its chains against copies held elsewhere, so
+            # this device continues under a new identity; import-log brings the old events.
+            unlocked.keyring.device_seed = new_key()
+            unlocked.keyring.box_secret = new_key()
+            vault.save_keyring(unlocked)
         conn = open_store(layout.store_path(path), unlocked.keyring.db_key)
         log.create_schema(conn)
         run_script(conn, recordkeys.SCHEMA)
@@ -370,7 +378,7 @@ class Workspace:
             return self.append(rtype.compartment, rtype.name, rid, OP_PUT, fields, seen)
 
     def forget(self, rid: str, reason: str = "request") -> None:
-        """Destroy a person's key here and, as the event travels, on every replica."""
+        """Destroy a person's key here; every device that receives the event does the same."""
         rtype = next(
             (
                 t
@@ -528,8 +536,9 @@ class Workspace:
         return body
 
     def import_log(self, path: Path | str, progress: Callable[[int], None] | None = None) -> int:
-        """Verify and take in the events of an exported log file of this workspace (this
-        device's own earlier export, or another device's). Returns the events new here."""
+        """Verify and take in the events of an exported log file of this workspace: restore
+        after the store was lost, or take in another device's log. Returns the events new
+        here; events already held are skipped."""
         body = self.read_log(path)
         n = self.ingest(body.events, progress=progress)
         self.note("import-log")

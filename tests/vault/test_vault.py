@@ -120,3 +120,16 @@ def test_short_burmese_sayings_are_refused(phrase):
 
 def test_several_unrelated_burmese_words_are_accepted():
     check_strength("မြစ် ကျောက် မီးအိမ် သစ်ပင် ကြယ်")
+
+
+def test_the_program_never_confirms_that_a_duress_slot_exists(tmp_path):
+    u = make(tmp_path)
+    first = vault.add_slot(u, OTHER, label="d", duress=True)
+    # Setting another replaces it, in its slot: no "already has one" answer.
+    again = vault.add_slot(u, "lantern window sparrow copper delta", label="d", duress=True)
+    assert again == first
+    with pytest.raises(SlotError, match="not in use"):
+        vault.remove_slot(u, first)  # answers like an unused slot
+    vault.remove_duress(u)
+    vault.remove_duress(u)  # silent when there is none
+    assert all(s.kind == "normal" for s in u.keyring.slots.values())

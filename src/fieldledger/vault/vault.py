@@ -130,27 +130,43 @@ def _kek_for_new(unlocked: Unlocked, passphrase: str) -> bytes:
 
 
 def add_slot(unlocked: Unlocked, passphrase: str, *, label: str, duress: bool = False) -> int:
-    kind = "duress" if duress else "normal"
-    if duress and any(s.kind == "duress" for s in unlocked.keyring.slots.values()):
-        raise SlotError("this workspace already has a duress passphrase: remove it first")
+    """Add a passphrase. A duress passphrase replaces any earlier one, in its slot, so the
+    program never says whether one existed."""
     kek = _kek_for_new(unlocked, passphrase)
-    index = _free_index(unlocked)
-    # A duress slot carries no key: a random master that opens nothing.
-    master = new_key() if duress else unlocked.master
-    unlocked.keyfile.write_slot(
-        unlocked.header, index, kek, SlotContent(KIND_DURESS if duress else KIND_NORMAL, master)
-    )
-    unlocked.keyring.slots[index] = SlotInfo(kind, label)
+    if duress:
+        index = _duress_index(unlocked)
+        if index is None:
+            index = _free_index(unlocked)
+        # A duress slot carries no key: a random master that opens nothing.
+        content = SlotContent(KIND_DURESS, new_key())
+    else:
+        index = _free_index(unlocked)
+        content = SlotContent(KIND_NORMAL, unlocked.master)
+    unlocked.keyfile.write_slot(unlocked.header, index, kek, content)
+    unlocked.keyring.slots[index] = SlotInfo("duress" if duress else "normal", label)
     save_keyring(unlocked)
     return index
 
 
+def _duress_index(unlocked: Unlocked) -> int | None:
+    return next((i for i, s in unlocked.keyring.slots.items() if s.kind == "duress"), None)
+
+
+def remove_duress(unlocked: Unlocked) -> None:
+    """Remove the duress passphrase if there is one; silent either way."""
+    index = _duress_index(unlocked)
+    if index is not None:
+        unlocked.keyfile.clear_slot(index)
+        del unlocked.keyring.slots[index]
+        save_keyring(unlocked)
+
+
 def remove_slot(unlocked: Unlocked, index: int) -> None:
     slots = unlocked.keyring.slots
-    if index not in slots:
+    # A duress slot answers like an unused one: only remove_duress touches it.
+    if index not in slots or slots[index].kind != "normal":
         raise SlotError(f"slot {index} is not in use")
-    normal = [i for i, s in slots.items() if s.kind == "normal"]
-    if slots[index].kind == "normal" and normal == [index]:
+    if [i for i, s in slots.items() if s.kind == "normal"] == [index]:
         raise SlotError("that is the last passphrase that opens this workspace: add another first")
     unlocked.keyfile.clear_slot(index)
     del slots[index]
