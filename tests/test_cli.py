@@ -139,3 +139,16 @@ def test_duress_slot_is_never_listed(cli, tmp_path):
     assert "duress" not in listed and listed.count("\n") <= 6
     assert cli("passwd", "remove-slot", "--duress").code == 0
     assert cli("--passphrase-file", str(duress), "summary").code == 3
+
+
+def test_a_damaged_store_is_one_line(cli):
+    init(cli)
+    cli("demo", "--households", "30")
+    store = cli.workspace / "data.bin"
+    data = bytearray(store.read_bytes())
+    for page in range(2, 60):  # every page after the first: the log and the views
+        data[page * 4096 + 100:page * 4096 + 132] = bytes(32)
+    store.write_bytes(bytes(data))
+    result = cli("verify")
+    assert result.code == 5 and result.err.count("\n") == 1, result.err
+    assert "Traceback" not in result.err

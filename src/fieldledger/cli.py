@@ -496,8 +496,18 @@ def main() -> None:
     try:
         app()
     except FieldledgerError as exc:
-        sys.stderr.write(f"error: {exc}\n")
-        sys.exit(exc.exit_code)
+        _fail(exc)
+    except Exception as exc:
+        from fieldledger.vault.store import DatabaseError, explain
+
+        if isinstance(exc, DatabaseError):
+            _fail(explain(exc))
+        raise
+
+
+def _fail(exc: FieldledgerError) -> None:
+    sys.stderr.write(f"error: {exc}\n")
+    sys.exit(exc.exit_code)
 
 
 if __name__ == "__main__":  # pragma: no cover

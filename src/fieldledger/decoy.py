@@ -56,9 +56,9 @@ class _PastClock(Clock):
     """A clock that walks through given past moments, one per event, so the decoy's history
     spreads over its whole life like real work does."""
 
-    def __init__(self, moments: list[float]) -> None:
+    def __init__(self, start: float, moments: list[float]) -> None:
         self._moments = moments
-        self.t = moments[0]
+        self.t = start
         super().__init__(0, now=lambda: self.t)
 
     def tick(self) -> int:
@@ -78,7 +78,7 @@ def build_decoy(path: Path, passphrase: str, params: KdfParams):
     plan = _plan(rng)
     first = time.time() - rng.uniform(120, 300) * DAY
     last = time.time() - rng.uniform(0.5, 6) * DAY
-    clock = _PastClock([first, *sorted(rng.uniform(first, last) for _ in plan)])
+    clock = _PastClock(first, sorted(rng.uniform(first, last) for _ in plan))
     keyring = Keyring.new(created_ms=int(clock.t * 1000))
     # Strength was checked when the duress slot was added; rebuilt in place over the same file.
     unlocked = vault.create(
@@ -149,8 +149,9 @@ def _play(ws, plan: list[tuple[str, int]], rng: random.Random) -> None:
                     },
                 )
             )
-        elif step == "resize" and household_ids:
-            ws.update("household", rng.choice(household_ids), {"size": rng.randint(2, 9)})
+        elif step == "resize":
+            if household_ids:
+                ws.update("household", rng.choice(household_ids), {"size": rng.randint(2, 9)})
         elif step == "status":
             ws.update("project", project_ids[n], {"status": rng.choice(["active", "completed"])})
         else:

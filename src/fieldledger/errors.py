@@ -6,6 +6,8 @@ say what went wrong and what to do, and never contain record content or key mate
 
     FieldledgerError
     ├── WorkspaceError            the workspace folder is missing, damaged or already exists
+    │   ├── StoreDamaged          the encrypted database has damaged pages
+    │   └── StoreBusy             another command holds the workspace for too long
     ├── VaultError
     │   ├── WrongPassphrase       no passphrase slot opens with what was typed
     │   ├── WeakPassphrase        a new passphrase is too easy to guess
@@ -30,6 +32,16 @@ class FieldledgerError(Exception):
 
 class WorkspaceError(FieldledgerError):
     """The workspace folder is missing, not a workspace, or already holds one."""
+
+
+class StoreDamaged(WorkspaceError):
+    """Pages of the encrypted database fail to decrypt or make no sense."""
+
+    exit_code = 5
+
+
+class StoreBusy(WorkspaceError):
+    """Another command or the web server held the workspace longer than the wait allows."""
 
 
 class VaultError(FieldledgerError):

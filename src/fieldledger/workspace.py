@@ -25,12 +25,13 @@ from fieldledger import records
 from fieldledger.crypto import new_key
 from fieldledger.errors import (
     ForgottenRecord,
+    RecordError,
     UnknownRecord,
     ValidationError,
     VerificationError,
     WorkspaceError,
 )
-from fieldledger.ledger import logfile
+from fieldledger.ledger import incoming, logfile
 from fieldledger.ledger import store as log
 from fieldledger.ledger.event import (
     FORMAT,
@@ -40,7 +41,6 @@ from fieldledger.ledger.event import (
     OP_PUT,
     Event,
     body_ad,
-    check_signature,
     decode,
     encode,
     event_hash,
@@ -61,13 +61,11 @@ from fieldledger.vault.store import (
     release_pad,
     run_script,
 )
-from fieldledger.views.fold import ACCESS_LOG, Fold
+from fieldledger.views.fold import ACCESS_LOG, HEADS, Fold
 from fieldledger.views.schema import create_views, drop_views
 
-# How far ahead of this device's clock another device's event may claim to be.
-MAX_CLOCK_SKEW_MS = 24 * 3600 * 1000
 # Bump when a view table changes shape; every store then refolds its views on open.
-VIEWS_VERSION = 1
+VIEWS_VERSION = 2
 
 
 def new_id(prefix: str) -> str:
@@ -172,6 +170,7 @@ class Workspace:
         conn = open_store(layout.store_path(path), unlocked.keyring.db_key)
         log.create_schema(conn)
         run_script(conn, recordkeys.SCHEMA)
+        create_views(conn)
         if fresh:
             log.set_meta(conn, "workspace", unlocked.keyring.workspace_id)
         clock.observe(int(log.get_meta(conn, "hlc", 0)))
@@ -255,7 +254,7 @@ class Workspace:
             self.conn.execute("COMMIT")
         except BaseException:
             self.conn.execute("ROLLBACK")
-            self._fold.forgot = False
+            self._fold = Fold(self.conn, self.keyring)  # drop state of the undone fold
             raise
         finally:
             self._depth = 0
@@ -369,7 +368,10 @@ class Workspace:
             if rtype.pii:
                 key = recordkeys.get(self.conn, self.keyring, rid)
                 if key is None:
-                    raise ForgottenRecord(f"{rtype.name} {rid} was forgotten")
+                    raise RecordError(
+                        f"{rtype.name} {rid}: this device does not hold the key to their "
+                        "personal data, so it cannot change the record"
+                    )
                 for name in rtype.pii:
                     if name not in data:
                         fields[name] = current.get(name)
@@ -415,14 +417,7 @@ class Workspace:
         return row[0] if row else None
 
     def _heads(self, rtype: RecordType, rid: str) -> list[bytes]:
-        return [
-            r[0]
-            for r in self.conn.execute(
-                "SELECT hash FROM record_versions WHERE rtype = ? AND rid = ? AND superseded = 0"
-                " ORDER BY hash",
-                (rtype.name, rid),
-            )
-        ]
+        return sorted(h for h, _ in self.conn.execute(HEADS, (rtype.name, rid)))
 
     def _current_body(self, rtype: RecordType, rid: str) -> dict | None:
         head = self._head(rtype, rid)
@@ -477,13 +472,13 @@ class Workspace:
         return out
 
     def conflicts(self) -> list[Conflict]:
-        return [
-            Conflict(t, r, n)
-            for t, r, n in self.conn.execute(
-                "SELECT rtype, rid, count(*) FROM record_versions WHERE superseded = 0"
-                " GROUP BY rtype, rid HAVING count(*) > 1 ORDER BY rtype, rid"
-            )
-        ]
+        found = []
+        for rtype in sorted(records.REGISTRY.values(), key=lambda t: t.name):
+            for (rid,) in self.conn.execute(
+                f'SELECT id FROM "{rtype.table}" WHERE _conflict = 1 ORDER BY id'
+            ):
+                found.append(Conflict(rtype.name, rid, len(self._heads(rtype, rid))))
+        return found
 
     def summary(self) -> Summary:
         counts = {
@@ -513,6 +508,7 @@ class Workspace:
             drop_views(self.conn)
             create_views(self.conn)
             log.set_meta(self.conn, "views", VIEWS_VERSION)
+            self._fold = Fold(self.conn, self.keyring)
             for raw, h in self.conn.execute("SELECT raw, hash FROM events ORDER BY rowid"):
                 self._fold.apply(decode(raw), h)
                 n += 1
@@ -564,59 +560,12 @@ class Workspace:
         """Verify and store events written elsewhere (another device, a restored log).
 
         All or nothing: the first bad event is named and nothing is applied. Events already
-        held are skipped, so ingesting the same rows twice changes nothing.
+        held are skipped, so ingesting the same rows twice changes nothing. Each chain
+        segment is verified by its hashes and its last signature (`ledger.incoming`).
         """
-        now_ms = int(time.time() * 1000)
-        accepted: list[tuple[Event, bytes, bytes, bytes | None]] = []
-        tips: dict[tuple[bytes, str], tuple[int, bytes, bool]] = {}
-        decoded = sorted(
-            ((decode(raw), raw, sig) for raw, sig in rows),
-            key=lambda d: (d[0].author, d[0].compartment, d[0].seq),
+        accepted = incoming.check(
+            self.conn, self.keyring.workspace_id, rows, int(time.time() * 1000)
         )
-        ws_id = self.keyring.workspace_id
-        for ev, raw, sig in decoded:
-            key = (ev.author, ev.compartment)
-            if key not in tips:
-                tip = log.tip(self.conn, ev.author, ev.compartment)
-                tips[key] = (tip[0], tip[1], True) if tip else (0, GENESIS, True)
-            last_seq, last_hash, _ = tips[key]
-            h = event_hash(raw)
-            if ev.workspace != ws_id:
-                raise VerificationError(
-                    f"event {ev.label}: it belongs to another workspace", ev.label
-                )
-            if ev.seq <= last_seq:
-                held = log.event_at(self.conn, ev.author, ev.compartment, ev.seq)
-                if held is not None and held[0] == h:
-                    continue
-                raise VerificationError(
-                    f"event {ev.label}: a second, different event with the same place in its "
-                    "chain (a forked chain: report this device to an admin)",
-                    ev.label,
-                )
-            if ev.seq != last_seq + 1 or ev.prev != last_hash:
-                raise VerificationError(
-                    f"event {ev.label}: it does not continue its chain "
-                    f"(expected sequence {last_seq + 1})",
-                    ev.label,
-                )
-            if wall_ms(ev.hlc) > now_ms + MAX_CLOCK_SKEW_MS:
-                raise VerificationError(
-                    f"event {ev.label}: dated too far in the future "
-                    "(check the clock of the device that wrote it)",
-                    ev.label,
-                )
-            if sig is not None and not check_signature(ev.author, h, sig):
-                raise VerificationError(f"event {ev.label}: its signature does not match", ev.label)
-            tips[key] = (ev.seq, h, sig is not None)
-            accepted.append((ev, h, raw, sig))
-        for (author, compartment), (seq, _, signed) in tips.items():
-            if not signed:
-                raise VerificationError(
-                    f"event {author[:4].hex()}/{compartment}/{seq}: the chain ends with an "
-                    "unsigned event",
-                    f"{author[:4].hex()}/{compartment}/{seq}",
-                )
         with self.transaction():
             self.conn.executemany(
                 log.INSERT,
@@ -625,21 +574,22 @@ class Workspace:
                         ev.author,
                         ev.compartment,
                         ev.seq,
-                        h,
+                        a.hash,
                         ev.prev,
                         ev.hlc,
                         ev.rtype,
                         ev.rid,
                         ev.op,
-                        raw,
-                        sig,
+                        a.raw,
+                        a.sig,
                     )
-                    for ev, h, raw, sig in accepted
+                    for a in accepted
+                    for ev in (a.event,)
                 ],
             )
-            for n, (ev, h, _, _) in enumerate(accepted, start=1):
-                self.clock.observe(ev.hlc)
-                self._fold.apply(ev, h)
+            for n, a in enumerate(accepted, start=1):
+                self.clock.observe(a.event.hlc)
+                self._fold.apply(a.event, a.hash)
                 if progress and n % 1000 == 0:
                     progress(n)
         return len(accepted)

@@ -91,13 +91,26 @@ def test_slot_count_is_fixed_and_used_slots_look_like_unused_ones(tmp_path):
     assert len(changed) == 1
 
 
-def test_all_slots_full(tmp_path):
+@pytest.mark.parametrize("with_duress", [False, True])
+def test_all_slots_full_says_the_same_with_or_without_duress(tmp_path, with_duress):
     u = make(tmp_path)
+    if with_duress:
+        vault.add_slot(u, "pelican marble thunder quilt saffron", label="d", duress=True)
     words = ["amber", "basil", "cedar", "delta", "ember", "fjord", "grove", "heron"]
-    for n in range(SLOT_COUNT - 1):
+    for n in range(vault.NORMAL_SLOTS - 1):
         vault.add_slot(u, f"{words[n]} tractor velvet harbour {n}", label=str(n))
-    with pytest.raises(SlotError):
+    with pytest.raises(SlotError, match=f"all {vault.NORMAL_SLOTS} passphrase slots"):
         vault.add_slot(u, "one more lantern window sparrow", label="x")
+
+
+def test_adding_a_slot_never_tests_the_duress_passphrase(tmp_path):
+    u = make(tmp_path)
+    vault.add_slot(u, OTHER, label="d", duress=True)
+    # Same as the duress passphrase: accepted like any new passphrase, and from then on the
+    # normal slot wins, so nothing is destroyed and nothing is revealed.
+    vault.add_slot(u, OTHER, label="coordinator")
+    opened = vault.unlock(tmp_path / "meta.bin", OTHER)
+    assert not opened.duress and opened.keyring.db_key == u.keyring.db_key
 
 
 def test_keyring_survives_a_torn_write_of_one_area(tmp_path):

@@ -31,7 +31,9 @@ class RecordType:
 
     @property
     def fields(self) -> tuple[str, ...]:
-        return tuple(f.name for f in msgspec.structs.fields(self.struct))
+        # The struct's own field tuple: msgspec.structs.fields() would re-evaluate every
+        # annotation on each call, and this is read once per folded row.
+        return self.struct.__struct_fields__
 
     @property
     def forgettable(self) -> bool:

@@ -21,6 +21,7 @@ from fieldledger.vault.slots import (
     SlotContent,
 )
 
+NORMAL_SLOTS = SLOT_COUNT - 1
 # After this many failed unlocks in a row, each further try waits 2**(n - FREE_TRIES) s.
 FREE_TRIES = 3
 MAX_DELAY = 60
@@ -78,10 +79,11 @@ def unlock(path: Path, passphrase: str, *, sleep=time.sleep) -> Unlocked:
     if delay > 0:
         sleep(delay)
     kek = derive_kek(normalise(passphrase), header.salt, header.params)
-    for index in range(SLOT_COUNT):
-        content = keyfile.open_slot(header, raw, index, kek)
-        if content is None:
-            continue
+    opened = [(i, c) for i in range(SLOT_COUNT) if (c := keyfile.open_slot(header, raw, i, kek))]
+    # A normal slot wins over a duress slot with the same passphrase: adding a slot must not
+    # become a way to test guesses at the duress passphrase (see _kek_for_new).
+    opened.sort(key=lambda found: found[1].kind != KIND_NORMAL)
+    for index, content in opened[:1]:
         if content.kind == KIND_DURESS:
             keyfile.destroy()
             return Unlocked(keyfile, header, b"", index, None, duress=True)  # type: ignore[arg-type]
@@ -113,17 +115,24 @@ def save_keyring(unlocked: Unlocked, *, scrub: bool = False) -> None:
 
 
 def _free_index(unlocked: Unlocked) -> int:
-    free = [i for i in range(SLOT_COUNT) if i not in unlocked.keyring.slots]
-    if not free:
-        raise SlotError(f"all {SLOT_COUNT} passphrase slots are in use: remove one first")
-    return secrets.choice(free)
+    slots = unlocked.keyring.slots
+    normal = sum(1 for s in slots.values() if s.kind == "normal")
+    # One slot is always kept back for a duress passphrase, whether or not one is set, so
+    # "full" comes at the same count either way.
+    if normal >= NORMAL_SLOTS:
+        raise SlotError(f"all {NORMAL_SLOTS} passphrase slots are in use: remove one first")
+    return secrets.choice([i for i in range(SLOT_COUNT) if i not in slots])
 
 
 def _kek_for_new(unlocked: Unlocked, passphrase: str) -> bytes:
     check_strength(passphrase)
     kek = derive_kek(normalise(passphrase), unlocked.header.salt, unlocked.header.params)
     _, raw = unlocked.keyfile.read()
-    for index in unlocked.keyring.slots:
+    # Only normal slots are compared: an answer about the duress slot would tell whoever
+    # holds a real passphrase that a duress passphrase exists, and let them test guesses.
+    for index, info in unlocked.keyring.slots.items():
+        if info.kind != "normal":
+            continue
         if unlocked.keyfile.open_slot(unlocked.header, raw, index, kek) is not None:
             raise SlotError("that passphrase already opens a slot: choose a different one")
     return kek
@@ -136,7 +145,9 @@ def add_slot(unlocked: Unlocked, passphrase: str, *, label: str, duress: bool = 
     if duress:
         index = _duress_index(unlocked)
         if index is None:
-            index = _free_index(unlocked)
+            index = secrets.choice(
+                [i for i in range(SLOT_COUNT) if i not in unlocked.keyring.slots]
+            )
         # A duress slot carries no key: a random master that opens nothing.
         content = SlotContent(KIND_DURESS, new_key())
     else:

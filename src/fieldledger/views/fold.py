@@ -29,6 +29,22 @@ def column_value(value: Any) -> Any:
     return value
 
 
+# The heads of a record: its versions that no other version names as seen.
+HEADS = (
+    "SELECT hash, hlc FROM record_versions v WHERE rtype = ? AND rid = ?"
+    " AND NOT EXISTS (SELECT 1 FROM superseded s WHERE s.hash = v.hash)"
+)
+
+
+def _row_sql(rtype: RecordType, verb: str, tail: str) -> str:
+    cols = ", ".join(f'"{f}"' for f in rtype.fields)
+    marks = ", ".join("?" * (len(rtype.fields) + 6))
+    return (
+        f'{verb} "{rtype.table}" (id, {cols}, _head, _hlc, _author, _conflict, _forgotten)'
+        f" VALUES ({marks}){tail}"
+    )
+
+
 class Fold:
     """Applies events to the views. `forgot` tells the caller to rotate the record-key KEK
     once the transaction has committed."""
@@ -37,14 +53,13 @@ class Fold:
         self.conn = conn
         self.keyring = keyring
         self.forgot = False
+        # Read once: consulted for every folded row, changed only by forget events.
+        self._forgotten = set(conn.execute("SELECT rtype, rid FROM forgotten"))
         self._upsert = {
-            t.name: (
-                f'INSERT OR REPLACE INTO "{t.table}" (id, '
-                + ", ".join(f'"{f}"' for f in t.fields)
-                + ", _head, _hlc, _author, _conflict, _forgotten) VALUES ("
-                + ", ".join("?" * (len(t.fields) + 6))
-                + ")"
-            )
+            t.name: _row_sql(t, "INSERT OR REPLACE INTO", "") for t in REGISTRY.values()
+        }
+        self._insert_new = {
+            t.name: _row_sql(t, "INSERT INTO", " ON CONFLICT (id) DO NOTHING")
             for t in REGISTRY.values()
         }
 
@@ -73,18 +88,19 @@ class Fold:
 
     def _put(self, rtype: RecordType, ev: Event, h: bytes, fields: dict | None) -> None:
         c = self.conn
+        c.execute(
+            "INSERT OR IGNORE INTO record_versions VALUES (?, ?, ?, ?)",
+            (ev.rtype, ev.rid, h, ev.hlc),
+        )
+        if not ev.heads:
+            # Usually a new record. While it has no row, no other version of it has been
+            # folded, so this one is its only head: one insert settles it.
+            body = fields if fields is not None else self.body(ev)
+            if body is not None and self._write_row(rtype, ev, h, body, 0, only_new=True):
+                return
         for seen in ev.heads:
             c.execute("INSERT OR IGNORE INTO superseded VALUES (?)", (seen,))
-            c.execute("UPDATE record_versions SET superseded = 1 WHERE hash = ?", (seen,))
-        late = c.execute("SELECT 1 FROM superseded WHERE hash = ?", (h,)).fetchone() is not None
-        c.execute(
-            "INSERT OR IGNORE INTO record_versions VALUES (?, ?, ?, ?, ?)",
-            (h, ev.rtype, ev.rid, ev.hlc, int(late)),
-        )
-        heads = c.execute(
-            "SELECT hash, hlc FROM record_versions WHERE rtype = ? AND rid = ? AND superseded = 0",
-            (ev.rtype, ev.rid),
-        ).fetchall()
+        heads = c.execute(HEADS, (ev.rtype, ev.rid)).fetchall()
         if not heads:
             return
         win_hash, _ = max(heads, key=lambda r: (r[1], r[0]))
@@ -104,13 +120,17 @@ class Fold:
             return
         self._write_row(rtype, winner, win_hash, body, conflict)
 
-    def _write_row(self, rtype: RecordType, ev: Event, h: bytes, body: dict, conflict: int) -> None:
-        forgotten = (
-            self.conn.execute(
-                "SELECT 1 FROM forgotten WHERE rtype = ? AND rid = ?", (rtype.name, ev.rid)
-            ).fetchone()
-            is not None
-        )
+    def _write_row(
+        self,
+        rtype: RecordType,
+        ev: Event,
+        h: bytes,
+        body: dict,
+        conflict: int,
+        only_new: bool = False,
+    ) -> bool:
+        """Write the view row; with `only_new`, only if none exists. True if written."""
+        forgotten = (rtype.name, ev.rid) in self._forgotten
         values = [ev.rid]
         for name in rtype.fields:
             value = body.get(name)
@@ -118,10 +138,12 @@ class Fold:
                 value = None
             values.append(column_value(value))
         values += [h, ev.hlc, ev.author, conflict, int(forgotten)]
-        self.conn.execute(self._upsert[rtype.name], values)
+        sql = self._insert_new if only_new else self._upsert
+        return self.conn.execute(sql[rtype.name], values).rowcount == 1
 
     def _forget(self, rtype: RecordType, rid: str) -> None:
         self.conn.execute("INSERT OR IGNORE INTO forgotten VALUES (?, ?)", (rtype.name, rid))
+        self._forgotten.add((rtype.name, rid))
         recordkeys.destroy(self.conn, rid)
         nulls = ", ".join(f'"{f}" = NULL' for f in sorted(rtype.pii))
         sets = f"{nulls}, _forgotten = 1" if nulls else "_forgotten = 1"

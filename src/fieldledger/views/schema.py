@@ -7,11 +7,9 @@ from fieldledger.vault.store import Connection, run_script
 
 BOOKKEEPING = """
 CREATE TABLE IF NOT EXISTS record_versions (
-    hash BLOB PRIMARY KEY, rtype TEXT NOT NULL, rid TEXT NOT NULL, hlc INTEGER NOT NULL,
-    superseded INTEGER NOT NULL
+    rtype TEXT NOT NULL, rid TEXT NOT NULL, hash BLOB NOT NULL, hlc INTEGER NOT NULL,
+    PRIMARY KEY (rtype, rid, hash)
 ) WITHOUT ROWID;
-CREATE INDEX IF NOT EXISTS record_versions_heads ON record_versions (rtype, rid)
-    WHERE superseded = 0;
 CREATE TABLE IF NOT EXISTS superseded (hash BLOB PRIMARY KEY) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS forgotten (rtype TEXT, rid TEXT, PRIMARY KEY (rtype, rid))
     WITHOUT ROWID;
