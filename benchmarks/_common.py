@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import os
 import random
 import time
 from collections.abc import Callable, Iterator
@@ -45,6 +46,12 @@ def fill_events(ws: Workspace, n: int, *, seed: int = 1, batch: int = 500) -> in
                 ws.add(rtype, data)
                 added += 1
     return added
+
+
+def header(name: str) -> None:
+    """What ran where: the figures mean little on a loaded machine."""
+    load = ", ".join(f"{x:.2f}" for x in os.getloadavg())
+    print(f"{name}: {os.cpu_count()} cores, load average {load}, {time.strftime('%Y-%m-%d %H:%M')}")
 
 
 def best_of(repeats: int, run: Callable[[], float]) -> float:

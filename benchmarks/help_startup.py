@@ -15,7 +15,7 @@ import sys
 import time
 from pathlib import Path
 
-from _common import verdict
+from _common import header, verdict
 
 BUDGET_S = 0.3
 
@@ -50,6 +50,7 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=10)
     args = parser.parse_args()
+    header("help_startup")
 
     script = Path(sys.executable).with_name("fieldledger")
     if not script.exists():

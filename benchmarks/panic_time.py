@@ -17,7 +17,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from _common import PASSPHRASE, fill_events, new_workspace, timed, verdict
+from _common import PASSPHRASE, fill_events, header, new_workspace, timed, verdict
 
 from fieldledger.errors import WrongPassphrase
 from fieldledger.vault import layout, vault
@@ -104,6 +104,7 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", default="10M,1G", help="comma-separated, e.g. 10M,1G")
     args = parser.parse_args()
+    header("panic_time")
     ok = True
     with tempfile.TemporaryDirectory() as tmp:
         for label in args.sizes.split(","):

@@ -61,7 +61,7 @@ from fieldledger.vault.store import (
     release_pad,
     run_script,
 )
-from fieldledger.views.fold import ACCESS_LOG, HEADS, Fold
+from fieldledger.views.fold import ACCESS_LOG, Fold
 from fieldledger.views.schema import create_views, drop_views
 
 # Bump when a view table changes shape; every store then refolds its views on open.
@@ -417,7 +417,7 @@ class Workspace:
         return row[0] if row else None
 
     def _heads(self, rtype: RecordType, rid: str) -> list[bytes]:
-        return sorted(h for h, _ in self.conn.execute(HEADS, (rtype.name, rid)))
+        return sorted(h for h, _ in self._fold.heads(rtype, rid))
 
     def _current_body(self, rtype: RecordType, rid: str) -> dict | None:
         head = self._head(rtype, rid)

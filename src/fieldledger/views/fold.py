@@ -88,19 +88,20 @@ class Fold:
 
     def _put(self, rtype: RecordType, ev: Event, h: bytes, fields: dict | None) -> None:
         c = self.conn
-        c.execute(
-            "INSERT OR IGNORE INTO record_versions VALUES (?, ?, ?, ?)",
-            (ev.rtype, ev.rid, h, ev.hlc),
-        )
         if not ev.heads:
             # Usually a new record. While it has no row, no other version of it has been
-            # folded, so this one is its only head: one insert settles it.
+            # folded, so this one is its only head: one insert settles it, and its version
+            # is noted in record_versions only once a second version arrives (heads()).
             body = fields if fields is not None else self.body(ev)
             if body is not None and self._write_row(rtype, ev, h, body, 0, only_new=True):
                 return
         for seen in ev.heads:
             c.execute("INSERT OR IGNORE INTO superseded VALUES (?)", (seen,))
-        heads = c.execute(HEADS, (ev.rtype, ev.rid)).fetchall()
+        c.execute(
+            "INSERT OR IGNORE INTO record_versions VALUES (?, ?, ?, ?)",
+            (ev.rtype, ev.rid, h, ev.hlc),
+        )
+        heads = self.heads(rtype, ev.rid)
         if not heads:
             return
         win_hash, _ = max(heads, key=lambda r: (r[1], r[0]))
@@ -119,6 +120,16 @@ class Fold:
         if body is None:
             return
         self._write_row(rtype, winner, win_hash, body, conflict)
+
+    def heads(self, rtype: RecordType, rid: str) -> list[tuple[bytes, int]]:
+        """(hash, clock) of the record's current heads."""
+        # The row's head may have been folded by the one-insert path: note it first.
+        self.conn.execute(
+            f'INSERT OR IGNORE INTO record_versions SELECT ?, id, _head, _hlc FROM "{rtype.table}"'
+            " WHERE id = ?",
+            (rtype.name, rid),
+        )
+        return self.conn.execute(HEADS, (rtype.name, rid)).fetchall()
 
     def _write_row(
         self,
