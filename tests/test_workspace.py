@@ -1,8 +1,11 @@
 from __future__ import annotations
 
+import contextlib
 import shutil
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from fieldledger.crypto import SealBroken, unseal
 from fieldledger.errors import (
@@ -230,3 +233,15 @@ def test_a_lost_store_is_restored_from_an_exported_log_under_a_new_identity(ws, 
     assert restored.get("household", hid)["size"] == 4
     assert restored.verify().ok
     restored.close()
+
+
+@settings(
+    max_examples=100, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(rows=st.lists(st.tuples(st.binary(max_size=300), st.none() | st.binary(max_size=80)),
+                     max_size=4))
+def test_ingesting_arbitrary_rows_fails_only_with_our_error(ws, rows):
+    before = ws.summary().events
+    with contextlib.suppress(VerificationError):
+        ws.ingest(rows)
+    assert ws.summary().events == before

@@ -101,3 +101,21 @@ def test_panic_overwrites_key_bytes_in_place_then_unlinks(tmp_path):
 def test_panic_on_a_missing_workspace_says_so(tmp_path):
     with pytest.raises(WorkspaceError):
         panic(tmp_path / "nothing")
+
+
+def test_panic_on_a_large_store_returns_before_the_store_is_unlinked(tmp_path, monkeypatch):
+    import fieldledger.vault.panic as panic_module
+
+    path = tmp_path / "ws"
+    real_workspace(path, households=2).close()
+    monkeypatch.setattr(panic_module, "LATER", 1)  # every store counts as large
+    keys = layout.keys_path(path)
+    os.link(keys, tmp_path / "keys-link")
+    before = keys.read_bytes()
+    panic(path)
+    assert not keys.exists()
+    assert not chunks(before) & chunks((tmp_path / "keys-link").read_bytes())
+    deadline = time.monotonic() + 10
+    while path.exists() and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert not path.exists()  # the detached child finished the job

@@ -2,13 +2,13 @@
 
 The key file is overwritten in place and fsynced before it is unlinked, so the blocks that
 held the keys (and any hard link to them) hold random bytes. The database is only unlinked:
-without the keys it is noise, and not touching its content keeps panic under a second for
-any size.
+without the keys it is noise, and not touching its content keeps panic fast for any size.
 """
 
 from __future__ import annotations
 
 import contextlib
+import os
 from pathlib import Path
 
 from fieldledger.errors import WorkspaceError
@@ -23,6 +23,11 @@ def destroy_keys(workspace: Path) -> None:
     KeyFile(keys).destroy()
 
 
+# Freeing the extents of a large file takes the file system about half a second per GiB.
+# Past this size panic leaves that work to a detached child, so it returns in time.
+LATER = 64 << 20
+
+
 def remove_files(workspace: Path, *, keep_keys: bool = False) -> None:
     for path in layout.all_files(workspace):
         if keep_keys and path.name == layout.KEYS:
@@ -30,8 +35,32 @@ def remove_files(workspace: Path, *, keep_keys: bool = False) -> None:
         path.unlink(missing_ok=True)
 
 
+def _remove_later(paths: list[Path], folder: Path) -> bool:
+    """Unlink `paths` and the folder in a detached child; False where fork does not exist."""
+    if not hasattr(os, "fork"):
+        return False
+    if os.fork() != 0:
+        return True
+    try:  # the child: nothing of the parent's state is touched, and it never returns
+        os.setsid()
+        for path in paths:
+            path.unlink(missing_ok=True)
+        folder.rmdir()
+    finally:
+        os._exit(0)
+
+
 def panic(workspace: Path) -> None:
+    """Overwrite the keys, then remove every file. Returns once the keys are gone and the
+    small files removed; a large store may still be being unlinked by a child process."""
     destroy_keys(workspace)
-    remove_files(workspace)
+    store = layout.store_path(workspace)
+    big = store.exists() and store.stat().st_size > LATER
+    for path in layout.all_files(workspace):
+        if not (big and path == store):
+            path.unlink(missing_ok=True)
+    if big and _remove_later([store], workspace):
+        return
+    store.unlink(missing_ok=True)
     with contextlib.suppress(OSError):
         workspace.rmdir()
