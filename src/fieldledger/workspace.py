@@ -332,9 +332,7 @@ class Workspace:
             raise ValidationError(f"{source}: {rtype.name} field id: must be text")
         if self._head(rtype, rid) is not None:
             raise ValidationError(f"{source}: {rtype.name} {rid} already exists: use update")
-        record = records.convert(rtype, data, source=source)
-        fields = records.to_fields(record)
-        self._check_refs(rtype, fields, source)
+        fields = self._validate(rtype, data, source)
         with self.transaction():
             if rtype.pii:
                 key = recordkeys.create(self.conn, self.keyring, rid)
@@ -361,9 +359,7 @@ class Workspace:
         data = {k: v for k, v in data.items() if k != "id"}
         plain = {k: v for k, v in current.items() if k not in rtype.pii}
         plain.update(data)
-        record = records.convert(rtype, plain, source=source)
-        fields = records.to_fields(record)
-        self._check_refs(rtype, fields, source)
+        fields = self._validate(rtype, plain, source)
         with self.transaction():
             if rtype.pii:
                 key = recordkeys.get(self.conn, self.keyring, rid)
@@ -395,13 +391,16 @@ class Workspace:
             self.append(rtype.compartment, rtype.name, rid, OP_FORGET, {"reason": reason})
             self.note("forget", rid)
 
-    def _check_refs(self, rtype: RecordType, fields: dict, source: str) -> None:
+    def _validate(self, rtype: RecordType, data: dict[str, Any], source: str) -> dict:
+        """The record's fields as stored, after its own checks and its references."""
+        fields = records.to_fields(records.convert(rtype, data, source=source))
         for name, target in rtype.refs:
             value = fields.get(name)
             if value is not None and self._head(record_type(target), value) is None:
                 raise ValidationError(
                     f"{source}: {rtype.name} field {name}: no {target} with id {value}"
                 )
+        return fields
 
     def _seal_pii(
         self, rtype: RecordType, rid: str, key: bytes, fields: dict, only: set[str] | None = None
