@@ -59,8 +59,8 @@ def cli(tmp_path: Path):
     }
 
     def run(*args: str, input: str | None = None, env_extra: dict | None = None) -> Result:
-        proc = subprocess.run(
-            [FIELDLEDGER, *args], input=input, capture_output=True, text=True,
+        proc = subprocess.run(  # empty stdin unless given: a prompt sees no answer
+            [FIELDLEDGER, *args], input=input or "", capture_output=True, text=True,
             env={**env, **(env_extra or {})}, timeout=120,
         )
         return Result(proc.returncode, proc.stdout, proc.stderr)

@@ -500,9 +500,10 @@ def main() -> None:
     except Exception as exc:
         from fieldledger.vault.store import DatabaseError, explain
 
-        if isinstance(exc, DatabaseError):
-            _fail(explain(exc))
-        raise
+        known = explain(exc) if isinstance(exc, DatabaseError) else None
+        if known is None:
+            raise
+        _fail(known)
 
 
 def _fail(exc: FieldledgerError) -> None:

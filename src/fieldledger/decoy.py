@@ -78,7 +78,9 @@ def build_decoy(path: Path, passphrase: str, params: KdfParams):
     plan = _plan(rng)
     first = time.time() - rng.uniform(120, 300) * DAY
     last = time.time() - rng.uniform(0.5, 6) * DAY
-    clock = _PastClock(first, sorted(rng.uniform(first, last) for _ in plan))
+    # One moment per event: the first at the start, the last a few days ago.
+    moments = [first, *sorted(rng.uniform(first, last) for _ in plan[2:]), last]
+    clock = _PastClock(first, moments)
     keyring = Keyring.new(created_ms=int(clock.t * 1000))
     # Strength was checked when the duress slot was added; rebuilt in place over the same file.
     unlocked = vault.create(

@@ -7,7 +7,13 @@ from pathlib import Path
 
 import sqlcipher3
 
-from fieldledger.errors import FieldledgerError, StoreBusy, StoreDamaged, VaultError
+from fieldledger.errors import (
+    FieldledgerError,
+    StoreBusy,
+    StoreDamaged,
+    VaultError,
+    WorkspaceError,
+)
 
 MIN_BUCKET = 1 << 20  # 1 MiB
 PAD_CHUNK = 256 * 1024
@@ -30,18 +36,20 @@ def open_store(path: Path, key: bytes) -> Connection:
     # The key is 256 random bits, so SQLCipher's own PBKDF2 would only cost time.
     conn.execute(f"PRAGMA key = \"x'{key.hex()}'\"")
     conn.execute("PRAGMA cipher_memory_security = ON")
+    try:  # the first read decrypts page 1: a wrong key or a foreign file fails here
+        conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
+    except sqlcipher3.DatabaseError as exc:
+        conn.close()
+        raise VaultError(
+            "the database (data.bin) does not open with this workspace's key: it is damaged "
+            "or from another workspace; move it out of the folder and import-log an export"
+        ) from exc
     conn.execute("PRAGMA secure_delete = ON")
     conn.execute("PRAGMA temp_store = MEMORY")
     # Every page read from disk is decrypted and authenticated: a larger cache (64 MiB)
     # saves that work on imports and reports, and never spills decrypted pages to disk.
     conn.execute("PRAGMA cache_size = -65536")
-    try:
-        conn.execute("PRAGMA journal_mode = WAL").fetchone()
-    except sqlcipher3.DatabaseError as exc:
-        conn.close()
-        raise VaultError(
-            "the database does not open with this workspace's key: it is damaged or was replaced"
-        ) from exc
+    conn.execute("PRAGMA journal_mode = WAL")
     # FULL: an append that returned has reached the disk, even if power is cut next.
     conn.execute("PRAGMA synchronous = FULL")
     conn.execute("PRAGMA foreign_keys = ON")
@@ -51,15 +59,24 @@ def open_store(path: Path, key: bytes) -> Connection:
     return conn
 
 
-def explain(exc: Exception) -> FieldledgerError:
-    """Our error for a database failure that reached the surface."""
-    text = str(exc).lower()
-    if "locked" in text or "busy" in text:
+def explain(exc: Exception) -> FieldledgerError | None:
+    """Our error for a database failure that reached the surface, by SQLite's primary result
+    code; None for anything else (a bug: let it show)."""
+    code = "_".join((getattr(exc, "sqlite_errorname", "") or "").split("_")[:2])
+    if code in ("SQLITE_BUSY", "SQLITE_LOCKED"):
         return StoreBusy("another fieldledger command is using this workspace: try again")
-    return StoreDamaged(
-        "the workspace's database (data.bin) is damaged: move data.bin out of the folder, "
-        "open the workspace again and import-log your latest export"
-    )
+    if code == "SQLITE_FULL":
+        return WorkspaceError("the disk is full: free some space, then try again")
+    if code == "SQLITE_READONLY":
+        return WorkspaceError("the workspace folder cannot be written to: check the device")
+    if code == "SQLITE_IOERR":
+        return WorkspaceError("the device reported a read or write error: check it, try again")
+    if code in ("SQLITE_CORRUPT", "SQLITE_NOTADB"):
+        return StoreDamaged(
+            "the workspace's database (data.bin) is damaged: move data.bin out of the folder, "
+            "open the workspace again and import-log your latest export"
+        )
+    return None
 
 
 def bucket(size: int) -> int:
