@@ -91,48 +91,58 @@ def _pragma(conn: Connection, name: str) -> int:
     return int(conn.execute(f"PRAGMA {name}").fetchone()[0])
 
 
-def used_size(conn: Connection) -> int:
-    """Bytes of pages in use: the file less its free pages."""
-    return (_pragma(conn, "page_count") - _pragma(conn, "freelist_count")) * _pragma(
-        conn, "page_size"
-    )
+def file_size(conn: Connection) -> int:
+    return _pragma(conn, "page_count") * _pragma(conn, "page_size")
+
+
+def free_size(conn: Connection) -> int:
+    return _pragma(conn, "freelist_count") * _pragma(conn, "page_size")
 
 
 def release_pad(conn: Connection, budget: int = RELEASE_BUDGET) -> None:
-    """Free some filler so this session's new records reuse its pages instead of growing
-    the file. Filler is zeros, so its pages need no secure overwrite when freed."""
+    """Keep about `budget` bytes of free pages inside the file, taken from the filler, so
+    new records fill them instead of growing the file. Does nothing while enough are free:
+    the usual open frees nothing and the usual close pads nothing. Filler is zeros, so its
+    pages need no secure overwrite when freed."""
+    free = free_size(conn)
+    if free >= budget // 2:
+        return
     conn.execute("PRAGMA secure_delete = FAST")
     try:
         conn.execute(
             "DELETE FROM pad WHERE rowid IN (SELECT rowid FROM pad ORDER BY rowid DESC LIMIT ?)",
-            (max(1, budget // PAD_CHUNK),),
+            (max(1, (budget - free) // PAD_CHUNK),),
         )
     finally:
         conn.execute("PRAGMA secure_delete = ON")
 
 
 def pad_to_bucket(conn: Connection, minimum: int = 0) -> int:
-    """Fill free pages and grow the file with encrypted filler until it nearly fills its
-    size bucket, so its size tells only the bucket. Returns the file size.
+    """Grow the file with encrypted filler until it nearly fills its size bucket, so its
+    size tells only the bucket. Returns the file size.
 
-    The filler is zeroblob() rows, which SQLCipher encrypts like any page: no Python-side
-    randomness, and on disk they look like records.
+    Free pages count as part of the file: filler is only written once records have used
+    them up and grown the file past a bucket. The filler is zeroblob() rows, which SQLCipher
+    encrypts like any page: no Python-side randomness, and on disk they look like records.
     """
     page_size = _pragma(conn, "page_size")
-    target = bucket(max(used_size(conn), minimum))
+    target = bucket(max(file_size(conn), minimum))
     slack = 8 * page_size
+    if target - slack - file_size(conn) <= slack:
+        return file_size(conn)
     conn.execute("BEGIN IMMEDIATE")
     try:
-        while (deficit := target - slack - used_size(conn)) > slack:
+        # New rows take free pages first, then grow the file: write until the file is full.
+        while (deficit := target - slack - file_size(conn)) > slack:
             # An overflow page carries a little less than a page of payload.
-            size = min(PAD_CHUNK, int(deficit * 0.97))
+            size = min(PAD_CHUNK, int((deficit + free_size(conn)) * 0.97))
             conn.execute("INSERT INTO pad VALUES (zeroblob(?))", (size,))
         conn.execute("COMMIT")
     except BaseException:
         conn.execute("ROLLBACK")
         raise
     checkpoint(conn)
-    return _pragma(conn, "page_count") * page_size
+    return file_size(conn)
 
 
 def run_script(conn: Connection, script: str) -> None:
