@@ -26,6 +26,9 @@ class RecordType:
     id_prefix: str
     pii: frozenset[str] = frozenset()
     refs: tuple[tuple[str, str], ...] = ()  # (field, record type it names)
+    # (field, compartment): fields kept out of the record's own compartment, written as a
+    # companion event in that one, so a device without its key never holds them.
+    split: tuple[tuple[str, str], ...] = ()
     listed: tuple[str, ...] = ()
     description: str = ""
 
