@@ -11,7 +11,9 @@ folded into the views in the same transaction: either both happen or neither.
 from __future__ import annotations
 
 import base64
+import calendar
 import contextlib
+import datetime as dt
 import os
 import time
 from collections.abc import Callable, Iterable, Iterator
@@ -61,11 +63,20 @@ from fieldledger.vault.store import (
     release_pad,
     run_script,
 )
+from fieldledger.views import companions
 from fieldledger.views.fold import ACCESS_LOG, Fold
 from fieldledger.views.schema import create_views, drop_views
 
 # Bump when a view table changes shape; every store then refolds its views on open.
 VIEWS_VERSION = 2
+
+
+def add_months(day: dt.date, months: int) -> dt.date:
+    """The same day `months` later, or the month's last day if it has fewer days."""
+    month0 = day.month - 1 + months
+    year, month = day.year + month0 // 12, month0 % 12 + 1
+    last = calendar.monthrange(year, month)[1]
+    return dt.date(year, month, min(day.day, last))
 
 
 def new_id(prefix: str) -> str:
@@ -333,12 +344,25 @@ class Workspace:
         if self._head(rtype, rid) is not None:
             raise ValidationError(f"{source}: {rtype.name} {rid} already exists: use update")
         fields = self._validate(rtype, data, source)
+        apart = companions.split(rtype, fields)
         with self.transaction():
             if rtype.pii:
                 key = recordkeys.create(self.conn, self.keyring, rid)
                 self._seal_pii(rtype, rid, key, fields)
             self.append(rtype.compartment, rtype.name, rid, OP_PUT, fields)
+            for name, part in apart.items():
+                if any(v is not None for v in part.values()):
+                    self._append_companion(name, rid, part, heads=())
         return rid
+
+    def _append_companion(self, name: str, rid: str, part: dict, heads: Iterable[bytes]) -> None:
+        companion = companions.type_named(name)
+        if companion is None or companion.compartment not in self.keyring.epochs:
+            raise RecordError(
+                f"this device does not keep {name.split('.')[-1]} details: "
+                f"leave {', '.join(part)} empty here"
+            )
+        self.append(companion.compartment, companion.name, rid, OP_PUT, part, heads)
 
     def update(
         self,
@@ -358,9 +382,18 @@ class Workspace:
             raise UnknownRecord(f"no {rtype.name} with id {rid}")
         data = {k: v for k, v in data.items() if k != "id"}
         plain = {k: v for k, v in current.items() if k not in rtype.pii}
+        held_apart = {c.name: self._current_body(c, rid) for c in companions.of(rtype)}
+        for part in held_apart.values():
+            plain.update(part or {})
         plain.update(data)
         fields = self._validate(rtype, plain, source)
+        apart = companions.split(rtype, fields)
         with self.transaction():
+            for name, part in apart.items():
+                if part != {k: (held_apart[name] or {}).get(k) for k in part}:
+                    companion = companions.type_named(name)
+                    seen_apart = self._heads(companion, rid) if companion else []
+                    self._append_companion(name, rid, part, seen_apart)
             if rtype.pii:
                 key = recordkeys.get(self.conn, self.keyring, rid)
                 if key is None:
@@ -390,6 +423,28 @@ class Workspace:
         with self.transaction():
             self.append(rtype.compartment, rtype.name, rid, OP_FORGET, {"reason": reason})
             self.note("forget", rid)
+
+    def apply_retention(self, today: dt.date | None = None) -> list[str]:
+        """Forget the people of every household whose consented retention period is over.
+
+        Runs at every unlock, so a period that ends while the laptop is off is honoured at
+        the next start. Returns the ids forgotten now."""
+        today = today or dt.date.today()
+        due = []
+        for hid, consented, months in self.conn.execute(
+            "SELECT id, consent_date, retention_months FROM households"
+            " WHERE consent_date IS NOT NULL AND retention_months IS NOT NULL"
+        ):
+            if add_months(dt.date.fromisoformat(consented), int(months)) <= today:
+                due.append(hid)
+        forgotten = []
+        for hid in due:
+            for (pid,) in self.conn.execute(
+                "SELECT id FROM persons WHERE household_id = ? AND _forgotten = 0", (hid,)
+            ).fetchall():
+                self.forget(pid, reason="retention")
+                forgotten.append(pid)
+        return forgotten
 
     def _validate(self, rtype: RecordType, data: dict[str, Any], source: str) -> dict:
         """The record's fields as stored, after its own checks and its references."""
@@ -442,6 +497,8 @@ class Workspace:
             f'SELECT _conflict FROM "{rtype.table}" WHERE id = ?', (rid,)
         ).fetchone()
         result = {"id": rid, **body, "conflict": bool(row[0])}
+        for companion in companions.of(rtype):
+            result.update(self._current_body(companion, rid) or {})
         if rtype.pii:
             self._reveal(rtype, rid, result, reveal)
             if reveal:
@@ -458,10 +515,25 @@ class Workspace:
 
     def list(self, type_name: str, *, reveal: bool = False) -> list[dict[str, Any]]:
         rtype = record_type(type_name)
-        cols = ", ".join(f'"{c}"' for c in ("id", *rtype.fields, "_conflict", "_forgotten"))
+        apart = companions.of(rtype)
+        own = ("id", *companions.columns(rtype), "_conflict", "_forgotten")
+        cols = [f'm."{c}"' for c in own] + [
+            f'c{i}."{f}"' for i, c in enumerate(apart) for f in companions.columns(c)
+        ]
+        joins = "".join(
+            f' LEFT JOIN "{c.table}" c{i} ON c{i}.id = m.id' for i, c in enumerate(apart)
+        )
+        names = (
+            "id",
+            *companions.columns(rtype),
+            "conflict",
+            "forgotten",
+            *(f for c in apart for f in companions.columns(c)),
+        )
         out = []
-        for row in self.conn.execute(f'SELECT {cols} FROM "{rtype.table}" ORDER BY id'):
-            item = dict(zip(("id", *rtype.fields, "conflict", "forgotten"), row, strict=True))
+        sql = f'SELECT {", ".join(cols)} FROM "{rtype.table}" m{joins} ORDER BY m.id'
+        for row in self.conn.execute(sql):
+            item = dict(zip(names, row, strict=True))
             item["conflict"], item["forgotten"] = bool(item["conflict"]), bool(item["forgotten"])
             if rtype.pii and not item["forgotten"]:
                 self._reveal(rtype, item["id"], item, reveal)

@@ -15,10 +15,11 @@ import msgspec
 
 from fieldledger.ledger.event import OP_FORGET, OP_NOTE, OP_PUT, Event, decode, open_body
 from fieldledger.ledger.store import raw_by_hash
-from fieldledger.records import REGISTRY, RecordType
+from fieldledger.records import RecordType
 from fieldledger.vault import recordkeys
 from fieldledger.vault.keyring import Keyring
 from fieldledger.vault.store import Connection
+from fieldledger.views.companions import all_types, columns, type_named
 
 ACCESS_LOG = "access-log"
 
@@ -37,10 +38,10 @@ HEADS = (
 
 
 def _row_sql(rtype: RecordType, verb: str, tail: str) -> str:
-    cols = ", ".join(f'"{f}"' for f in rtype.fields)
-    marks = ", ".join("?" * (len(rtype.fields) + 6))
+    cols = "".join(f'"{f}", ' for f in columns(rtype))
+    marks = ", ".join("?" * (len(columns(rtype)) + 6))
     return (
-        f'{verb} "{rtype.table}" (id, {cols}, _head, _hlc, _author, _conflict, _forgotten)'
+        f'{verb} "{rtype.table}" (id, {cols}_head, _hlc, _author, _conflict, _forgotten)'
         f" VALUES ({marks}){tail}"
     )
 
@@ -55,12 +56,9 @@ class Fold:
         self.forgot = False
         # Read once: consulted for every folded row, changed only by forget events.
         self._forgotten = set(conn.execute("SELECT rtype, rid FROM forgotten"))
-        self._upsert = {
-            t.name: _row_sql(t, "INSERT OR REPLACE INTO", "") for t in REGISTRY.values()
-        }
+        self._upsert = {t.name: _row_sql(t, "INSERT OR REPLACE INTO", "") for t in all_types()}
         self._insert_new = {
-            t.name: _row_sql(t, "INSERT INTO", " ON CONFLICT (id) DO NOTHING")
-            for t in REGISTRY.values()
+            t.name: _row_sql(t, "INSERT INTO", " ON CONFLICT (id) DO NOTHING") for t in all_types()
         }
 
     def body(self, ev: Event) -> dict | None:
@@ -78,7 +76,7 @@ class Fold:
                     (h, ev.hlc, ev.author, body.get("action", ""), body.get("target")),
                 )
             return
-        rtype = REGISTRY.get(ev.rtype)
+        rtype = type_named(ev.rtype)
         if rtype is None:
             return  # a family from a newer version: kept in the log, shown after upgrade
         if ev.op == OP_PUT:
@@ -143,7 +141,7 @@ class Fold:
         """Write the view row; with `only_new`, only if none exists. True if written."""
         forgotten = (rtype.name, ev.rid) in self._forgotten
         values = [ev.rid]
-        for name in rtype.fields:
+        for name in columns(rtype):
             value = body.get(name)
             if forgotten and name in rtype.pii:
                 value = None

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from fieldledger.records import REGISTRY, RecordType
+from fieldledger.records import RecordType
 from fieldledger.vault.store import Connection, run_script
+from fieldledger.views.companions import all_types, columns
 
 BOOKKEEPING = """
 CREATE TABLE IF NOT EXISTS record_versions (
@@ -23,7 +24,7 @@ META_COLUMNS = ("_head", "_hlc", "_author", "_conflict", "_forgotten")
 
 
 def view_tables() -> list[str]:
-    return [t.table for t in REGISTRY.values()]
+    return [t.table for t in all_types()]
 
 
 def bookkeeping_tables() -> list[str]:
@@ -31,9 +32,9 @@ def bookkeeping_tables() -> list[str]:
 
 
 def table_ddl(rtype: RecordType) -> str:
-    cols = ", ".join(f'"{f}"' for f in rtype.fields)
+    cols = "".join(f'"{f}", ' for f in columns(rtype))
     return (
-        f'CREATE TABLE IF NOT EXISTS "{rtype.table}" (id TEXT PRIMARY KEY, {cols}, '
+        f'CREATE TABLE IF NOT EXISTS "{rtype.table}" (id TEXT PRIMARY KEY, {cols}'
         "_head BLOB, _hlc INTEGER, _author BLOB, _conflict INTEGER NOT NULL DEFAULT 0, "
         "_forgotten INTEGER NOT NULL DEFAULT 0)"
     )
@@ -41,7 +42,7 @@ def table_ddl(rtype: RecordType) -> str:
 
 def create_views(conn: Connection) -> None:
     run_script(conn, BOOKKEEPING)
-    for rtype in REGISTRY.values():
+    for rtype in all_types():
         conn.execute(table_ddl(rtype))
 
 
