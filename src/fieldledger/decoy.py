@@ -14,7 +14,7 @@ import time
 from pathlib import Path
 
 from fieldledger.ledger.hlc import Clock
-from fieldledger.places import places
+from fieldledger.places import gazetteer
 from fieldledger.vault import layout, vault
 from fieldledger.vault.kdf import KdfParams
 from fieldledger.vault.keyring import Keyring
@@ -115,7 +115,7 @@ def _plan(rng: random.Random) -> list[tuple[str, int]]:
 
 
 def _play(ws, plan: list[tuple[str, int]], rng: random.Random) -> None:
-    townships = [p.pcode for p in places().values() if p.level == "township"]
+    townships = [p.pcode for p in gazetteer().places("township") if p.active]
     township = rng.choice(townships)
     chosen = rng.sample(_PROJECTS, k=3)
     prefix = rng.choice(["CG", "KG", "SG", "VG", "MG"])

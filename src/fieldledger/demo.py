@@ -147,7 +147,7 @@ def fill(
 ) -> None:
     """Add `households` synthetic households with their members, and a few projects."""
     rng = random.Random(seed)
-    tracts = village_tracts()
+    tracts = village_tracts(["MMR002", "MMR003", "MMR004", "MMR005"])
     today = dt.date.today()
     area = rng.sample(tracts, k=min(len(tracts), max(3, households // 10)))
     bar = task = None
