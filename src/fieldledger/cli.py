@@ -35,6 +35,15 @@ passwd_app = typer.Typer(
 app.add_typer(passwd_app, name="passwd")
 
 
+def _register_subcommands() -> None:
+    # Their modules import only typer at the top, so --help stays fast.
+    from fieldledger.cli_evidence import evidence_app
+    from fieldledger.cli_import import import_command
+
+    app.add_typer(evidence_app, name="evidence")
+    app.command("import")(import_command)
+
+
 class _State:
     workspace: Path | None = None
     passphrase_file: Path | None = None
@@ -205,7 +214,12 @@ def init(
 
 @app.command()
 def add(
-    type_name: Annotated[str, typer.Argument(metavar="TYPE", help="household, person, project")],
+    type_name: Annotated[
+        str,
+        typer.Argument(
+            metavar="TYPE", help="a record type: household, person, ... (docs/records.md)"
+        ),
+    ],
     json_input: Annotated[str, typer.Option("--json", help="JSON file, or - for stdin")],
 ) -> None:
     """Add records from JSON (one object, an array, or one object per line). All or none."""
@@ -490,6 +504,9 @@ def passwd_change(new_passphrase_file: NewPassFile = None) -> None:
         new = _new_passphrase(new_passphrase_file, "New passphrase")
         vault.change(ws.unlocked, new)
     _console().print("passphrase changed")
+
+
+_register_subcommands()
 
 
 def main() -> None:

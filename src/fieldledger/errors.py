@@ -14,6 +14,7 @@ say what went wrong and what to do, and never contain record content or key mate
     │   └── SlotError             add/remove/change of a passphrase slot is not possible
     ├── LedgerError
     │   ├── VerificationError     a chain or signature does not check; names the event
+    │   │   └── BlobDamaged       an evidence file does not authenticate or is cut short
     │   └── LogFileError          an exported log file is damaged, truncated or foreign
     └── RecordError
         ├── ValidationError       input for a record is wrong; names record, line and field
@@ -77,6 +78,10 @@ class VerificationError(LedgerError):
     def __init__(self, message: str, event: str | None = None) -> None:
         super().__init__(message)
         self.event = event
+
+
+class BlobDamaged(VerificationError):
+    """An evidence file does not authenticate, has a size no blob can have, or is truncated."""
 
 
 class LogFileError(LedgerError):

@@ -88,10 +88,19 @@ _SUFFIXES = tuple(
     (normalise_name(word), level)
     for words, level in (
         (("Township", "မြို့နယ်"), "township"),
-        (("District", "ခရိုင်", "Self-Administered Zone", "Self-Administered Division"),
-         "district"),
-        (("Region", "State", "Division", "Union Territory", "တိုင်းဒေသကြီး", "ပြည်နယ်",
-          "ပြည်ထောင်စုနယ်မြေ"), "state_region"),
+        (("District", "ခရိုင်", "Self-Administered Zone", "Self-Administered Division"), "district"),
+        (
+            (
+                "Region",
+                "State",
+                "Division",
+                "Union Territory",
+                "တိုင်းဒေသကြီး",
+                "ပြည်နယ်",
+                "ပြည်ထောင်စုနယ်မြေ",
+            ),
+            "state_region",
+        ),
         (("Village Tract", "ကျေးရွာအုပ်စု"), "village_tract"),
         (("Village", "ကျေးရွာ"), "village"),
     )
@@ -99,9 +108,7 @@ _SUFFIXES = tuple(
 )
 
 
-_SUFFIXES_OF = {
-    level: tuple(suffix for suffix, of in _SUFFIXES if of == level) for level in LEVELS
-}
+_SUFFIXES_OF = {level: tuple(suffix for suffix, of in _SUFFIXES if of == level) for level in LEVELS}
 
 
 def _keys(place: Place) -> set[str]:
@@ -353,9 +360,14 @@ class Gazetteer:
         found = dict.fromkeys(self._named(query))
         core, implied = query, None
         for suffix, suffix_level in _SUFFIXES:
-            if query.endswith(suffix) and len(query) > len(suffix) and level in (
-                None,
-                suffix_level,
+            if (
+                query.endswith(suffix)
+                and len(query) > len(suffix)
+                and level
+                in (
+                    None,
+                    suffix_level,
+                )
             ):
                 core, implied = query[: -len(suffix)], suffix_level
                 found.update(dict.fromkeys(p for p in self._named(core) if p.level == implied))
@@ -375,9 +387,7 @@ class Gazetteer:
         hint = f"; nearest: {', '.join(_label(p, mm, self) for p in near)}" if near else ""
         raise ValidationError(f"no place matches {text!r}{hint}")
 
-    def _resolve_code(
-        self, text: str, code: str, level: str | None, scope: Place | None
-    ) -> Place:
+    def _resolve_code(self, text: str, code: str, level: str | None, scope: Place | None) -> Place:
         place = self._find(code) if _PCODE.fullmatch(code) else None
         if place is None:
             raise ValidationError(f"no place has the P-code {text!r}{self._near_codes(code)}")

@@ -11,7 +11,6 @@ folded into the views in the same transaction: either both happen or neither.
 from __future__ import annotations
 
 import base64
-import calendar
 import contextlib
 import datetime as dt
 import os
@@ -52,6 +51,7 @@ from fieldledger.ledger.event import (
 from fieldledger.ledger.hlc import Clock, wall_ms
 from fieldledger.ledger.verify import VerifyReport, verify_rows
 from fieldledger.records import RecordType, record_type
+from fieldledger.records.household import retention_due
 from fieldledger.vault import layout, recordkeys, vault
 from fieldledger.vault.kdf import KdfParams, calibrate
 from fieldledger.vault.keyring import Keyring
@@ -69,14 +69,6 @@ from fieldledger.views.schema import create_views, drop_views
 
 # Bump when a view table changes shape; every store then refolds its views on open.
 VIEWS_VERSION = 2
-
-
-def add_months(day: dt.date, months: int) -> dt.date:
-    """The same day `months` later, or the month's last day if it has fewer days."""
-    month0 = day.month - 1 + months
-    year, month = day.year + month0 // 12, month0 % 12 + 1
-    last = calendar.monthrange(year, month)[1]
-    return dt.date(year, month, min(day.day, last))
 
 
 def new_id(prefix: str) -> str:
@@ -164,6 +156,7 @@ class Workspace:
             return ws
         ws = cls._start(path, unlocked, Clock())
         ws.note("open")
+        ws.apply_retention()
         return ws
 
     @classmethod
@@ -178,6 +171,7 @@ class Workspace:
             unlocked.keyring.device_seed = new_key()
             unlocked.keyring.box_secret = new_key()
             vault.save_keyring(unlocked)
+        layout.blobs_path(path).mkdir(mode=0o700, exist_ok=True)
         conn = open_store(layout.store_path(path), unlocked.keyring.db_key)
         log.create_schema(conn)
         run_script(conn, recordkeys.SCHEMA)
@@ -430,13 +424,14 @@ class Workspace:
         Runs at every unlock, so a period that ends while the laptop is off is honoured at
         the next start. Returns the ids forgotten now."""
         today = today or dt.date.today()
-        due = []
-        for hid, consented, months in self.conn.execute(
-            "SELECT id, consent_date, retention_months FROM households"
-            " WHERE consent_date IS NOT NULL AND retention_months IS NOT NULL"
-        ):
-            if add_months(dt.date.fromisoformat(consented), int(months)) <= today:
-                due.append(hid)
+        due = [
+            hid
+            for hid, consented, months in self.conn.execute(
+                "SELECT id, consent_date, retention_months FROM households"
+                " WHERE consent_date IS NOT NULL AND retention_months IS NOT NULL"
+            )
+            if retention_due({"consent_date": consented, "retention_months": months}, today)
+        ]
         forgotten = []
         for hid in due:
             for (pid,) in self.conn.execute(
@@ -446,14 +441,22 @@ class Workspace:
                 forgotten.append(pid)
         return forgotten
 
+    def exists(self, type_name: str, rid: str) -> bool:
+        """Whether this device holds a record of that type and id (forgotten ones too)."""
+        return self._head(record_type(type_name), rid) is not None
+
     def _validate(self, rtype: RecordType, data: dict[str, Any], source: str) -> dict:
         """The record's fields as stored, after its own checks and its references."""
         fields = records.to_fields(records.convert(rtype, data, source=source))
-        for name, target in rtype.refs:
-            value = fields.get(name)
-            if value is not None and self._head(record_type(target), value) is None:
+        for name, target_name in rtype.refs:
+            value, target = fields.get(name), record_type(target_name)
+            # A reference into a compartment this device does not hold cannot be checked
+            # here (a field device naming a grant): the device that holds it sees it.
+            if target.compartment not in self.keyring.epochs:
+                continue
+            if value is not None and self._head(target, value) is None:
                 raise ValidationError(
-                    f"{source}: {rtype.name} field {name}: no {target} with id {value}"
+                    f"{source}: {rtype.name} field {name}: no {target_name} with id {value}"
                 )
         return fields
 

@@ -6,10 +6,12 @@ from hypothesis import strategies as st
 
 from fieldledger.errors import ValidationError
 from fieldledger.records import REGISTRY, convert, record_type
+from fieldledger.vault.keyring import COMPARTMENTS
 
 
 def test_registry_names_tables_and_compartments():
-    assert {t.compartment for t in REGISTRY.values()} <= {"people", "programme"}
+    assert {t.compartment for t in REGISTRY.values()} <= set(COMPARTMENTS) - {"access-log"}
+    assert {c for t in REGISTRY.values() for _, c in t.split} <= set(COMPARTMENTS)
     assert record_type("person").pii == {"name", "phone", "id_number", "gps"}
     assert not record_type("household").pii
 
@@ -72,12 +74,28 @@ field_names = st.sampled_from(
         "gps",
         "start_date",
         "sector",
+        "date",
+        "modality",
+        "group",
+        "transfer_channel",
+        "value",
+        "currency",
+        "participants",
+        "affected",
+        "kind",
+        "period_start",
+        "period_end",
+        "received_date",
+        "received_amount",
+        "consent_given",
+        "consent_date",
+        "retention_months",
         "x",
     ]
 )
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=600, deadline=None)
 @given(st.sampled_from(sorted(REGISTRY)), st.dictionaries(field_names, json_values, max_size=8))
 def test_any_json_object_is_a_record_or_one_validation_error(name, data):
     try:

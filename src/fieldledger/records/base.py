@@ -44,12 +44,27 @@ class RecordType:
 
 
 _PATH = re.compile(r"at `\$\.?([^`]*)`")
+_MISSING = re.compile(r"^Object missing required field `([^`]*)`")
+
+
+def invalid(fieldname: str, what: str) -> msgspec.ValidationError:
+    """The error a struct's `__post_init__` raises for a rule across fields.
+
+    Written the way msgspec words its own errors, so `convert` names the field the same way:
+    `raise invalid("transfer_channel", "only for cash or voucher")`.
+    """
+    return msgspec.ValidationError(f"{what} - at `$.{fieldname}`")
 
 
 def _readable(message: str) -> tuple[str, str]:
     """Split msgspec's message into (field, what is wrong)."""
     match = _PATH.search(message)
     fieldname = match.group(1) if match else ""
+    missing = _MISSING.match(message)
+    if missing:
+        # "missing required field `size`" names its field too; say it where the others do.
+        # Inside a nested object the path names the object: keep both parts.
+        fieldname = ".".join(p for p in (fieldname, missing.group(1)) if p)
     text = _PATH.sub("", message).strip(" -")
     text = text.replace("Object missing required field", "missing required field")
     text = text.replace("Object contains unknown field", "unknown field")

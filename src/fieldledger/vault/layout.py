@@ -11,6 +11,7 @@ from pathlib import Path
 KEYS = "meta.bin"
 STORE = "data.bin"
 STORE_SIDECARS = ("data.bin-wal", "data.bin-shm", "data.bin-journal")
+BLOBS = "blobs"  # encrypted evidence files; present, perhaps empty, in every workspace
 
 
 def keys_path(workspace: Path) -> Path:
@@ -19,6 +20,15 @@ def keys_path(workspace: Path) -> Path:
 
 def store_path(workspace: Path) -> Path:
     return workspace / STORE
+
+
+def blobs_path(workspace: Path) -> Path:
+    return workspace / BLOBS
+
+
+def blob_files(workspace: Path) -> list[Path]:
+    folder = blobs_path(workspace)
+    return sorted(folder.iterdir()) if folder.is_dir() else []
 
 
 def all_files(workspace: Path) -> list[Path]:

@@ -29,14 +29,16 @@ LATER = 64 << 20
 
 
 def remove_files(workspace: Path, *, keep_keys: bool = False) -> None:
-    for path in layout.all_files(workspace):
+    """Unlink the store, its sidecars and every evidence blob (the blob folder stays)."""
+    for path in [*layout.all_files(workspace), *layout.blob_files(workspace)]:
         if keep_keys and path.name == layout.KEYS:
             continue
         path.unlink(missing_ok=True)
 
 
-def _remove_later(paths: list[Path], folder: Path) -> bool:
-    """Unlink `paths` and the folder in a detached child; False where fork does not exist."""
+def _remove_later(paths: list[Path], folders: list[Path]) -> bool:
+    """Unlink `paths`, then remove `folders`, in a detached child; False where fork does
+    not exist."""
     if not hasattr(os, "fork"):
         return False
     if os.fork() != 0:
@@ -45,22 +47,31 @@ def _remove_later(paths: list[Path], folder: Path) -> bool:
         os.setsid()
         for path in paths:
             path.unlink(missing_ok=True)
-        folder.rmdir()
+        for folder in folders:
+            with contextlib.suppress(OSError):
+                folder.rmdir()
     finally:
         os._exit(0)
 
 
 def panic(workspace: Path) -> None:
     """Overwrite the keys, then remove every file. Returns once the keys are gone and the
-    small files removed; a large store may still be being unlinked by a child process."""
+    small files removed; large files (the store, evidence) may still be being unlinked by a
+    child process."""
     destroy_keys(workspace)
-    store = layout.store_path(workspace)
-    big = store.exists() and store.stat().st_size > LATER
-    for path in layout.all_files(workspace):
-        if not (big and path == store):
+    files = [p for p in [*layout.all_files(workspace), *layout.blob_files(workspace)] if p.exists()]
+    sizes = {p: p.stat().st_size for p in files}
+    keys = layout.keys_path(workspace)
+    big = sum(sizes.values()) > LATER
+    later = [p for p in files if big and p != keys and sizes[p] > LATER]
+    for path in files:
+        if path not in later:
             path.unlink(missing_ok=True)
-    if big and _remove_later([store], workspace):
+    folders = [layout.blobs_path(workspace), workspace]
+    if later and _remove_later(later, folders):
         return
-    store.unlink(missing_ok=True)
-    with contextlib.suppress(OSError):
-        workspace.rmdir()
+    for path in later:
+        path.unlink(missing_ok=True)
+    for folder in folders:
+        with contextlib.suppress(OSError):
+            folder.rmdir()

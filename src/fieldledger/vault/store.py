@@ -36,8 +36,8 @@ def open_store(path: Path, key: bytes) -> Connection:
     # The key is 256 random bits, so SQLCipher's own PBKDF2 would only cost time.
     conn.execute(f"PRAGMA key = \"x'{key.hex()}'\"")
     conn.execute("PRAGMA cipher_memory_security = ON")
-    try:  # the first read decrypts page 1: a wrong key or a foreign file fails here
-        conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
+    try:  # reads only the header on page 1: a wrong key or a foreign file fails here
+        conn.execute("PRAGMA user_version").fetchone()
     except sqlcipher3.DatabaseError as exc:
         conn.close()
         raise VaultError(
