@@ -16,7 +16,8 @@ def test_help_lists_every_command(cli):
     result = cli("--help")
     assert result.code == 0
     for command in ("init", "add", "update", "list", "show", "verify", "rebuild", "conflicts",
-                    "forget", "panic", "passwd", "export-log", "demo", "summary"):
+                    "forget", "panic", "passwd", "export-log", "import-log", "demo", "summary",
+                    "review", "import", "evidence"):
         assert command in result.out
 
 
@@ -152,3 +153,16 @@ def test_a_damaged_store_is_one_line(cli):
     result = cli("verify")
     assert result.code == 5 and result.err.count("\n") == 1, result.err
     assert "Traceback" not in result.err
+
+
+def test_review_lists_doubtful_text_and_accept_clears_it(cli):
+    init(cli)
+    project = {"name": "ကညီ", "sector": "agriculture", "location_pcode": "MMR003001",
+               "start_date": "2026-01-01"}
+    pid = cli("add", "project", "--json", "-", input=json.dumps(project)).out.strip()
+    listed = cli("review").out
+    assert pid in listed and "ကညီ" in listed
+    assert cli("review", "accept", "project", pid, "name").code == 0
+    assert "nothing to review" in cli("review").out
+    result = cli("review", "accept", "project", pid, "name")
+    assert result.code == 2 and "nothing to review" in result.err

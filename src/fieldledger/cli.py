@@ -33,6 +33,13 @@ passwd_app = typer.Typer(
     rich_markup_mode=None,
 )
 app.add_typer(passwd_app, name="passwd")
+review_app = typer.Typer(
+    help="Text kept as typed because its encoding is doubtful, for a coordinator to check.",
+    invoke_without_command=True,
+    pretty_exceptions_show_locals=False,
+    rich_markup_mode=None,
+)
+app.add_typer(review_app, name="review")
 
 
 def _register_subcommands() -> None:
@@ -377,28 +384,54 @@ def import_log(
 def demo(
     households: Annotated[int, typer.Option(help="How many synthetic households.")] = 40,
     seed: Annotated[int | None, typer.Option(help="Random seed, for repeatable data.")] = None,
+    partner_out: Annotated[
+        Path | None,
+        typer.Option(
+            "--partner-out",
+            metavar="DIR",
+            help="Also make a partner organisation's workspace in DIR (same passphrase) that "
+            "registered some of the same people again; the pairs go to DIR-truth.json.",
+            show_default=False,
+        ),
+    ] = None,
     insecure_fast_kdf: Annotated[bool, typer.Option("--insecure-fast-kdf", hidden=True)] = False,
 ) -> None:
     """Fill the workspace with synthetic records (creating it if missing), show a summary."""
-    from fieldledger.demo import fill
+    import contextlib
+
+    from fieldledger.demo import fill, write_truth
     from fieldledger.vault import layout
     from fieldledger.vault.kdf import TEST_PARAMS
     from fieldledger.workspace import Workspace
 
     path = _workspace_path()
+    params = TEST_PARAMS if insecure_fast_kdf else None
     if layout.keys_path(path).exists():
-        ws = _open()
+        passphrase = _passphrase()
+        ws = Workspace.open(path, passphrase)
     else:
-        params = TEST_PARAMS if insecure_fast_kdf else None
-        ws = Workspace.init(
-            path,
-            _passphrase("New passphrase", confirm=True),
-            params=params,
-            check_strength=not insecure_fast_kdf,
-        )
-    with ws:
-        fill(ws, households=households, seed=seed, progress=_progress_bar)
+        passphrase = _passphrase("New passphrase", confirm=True)
+        ws = Workspace.init(path, passphrase, params=params, check_strength=not insecure_fast_kdf)
+    with contextlib.ExitStack() as stack:
+        stack.enter_context(ws)
+        partner = None
+        if partner_out is not None:
+            partner = stack.enter_context(
+                Workspace.init(
+                    partner_out, passphrase, params=params, check_strength=not insecure_fast_kdf
+                )
+            )
+        filled = fill(ws, households=households, seed=seed, progress=_progress_bar, partner=partner)
         _print_summary(ws)
+        if partner is not None and partner_out is not None:
+            truth = partner_out.parent / f"{partner_out.name}-truth.json"
+            write_truth(truth, filled)
+            made = partner.summary().records
+            _console().print(
+                f"partner workspace {partner_out}: {made['household']} households, "
+                f"{made['person']} people; {len(filled.same_people)} of them are people of "
+                f"this workspace registered again (ids in {truth})"
+            )
 
 
 @app.command()
@@ -406,6 +439,39 @@ def summary() -> None:
     """Show what the workspace holds."""
     with _open() as ws:
         _print_summary(ws)
+
+
+@review_app.callback()
+def review(
+    ctx: typer.Context,
+    reveal: Annotated[
+        bool, typer.Option("--reveal", help="Show personal data (recorded in the access log).")
+    ] = False,
+) -> None:
+    """List the text waiting for review (doubtful Zawgyi or Unicode), with its record."""
+    if ctx.invoked_subcommand is not None:
+        return
+    with _open() as ws:
+        rows = []
+        for item in ws.review_queue():
+            record = ws.get(item["type"], item["id"], reveal=reveal)
+            rows.append({**item, "text": record.get(item["field"])})
+    if not rows:
+        _console().print("nothing to review")
+        return
+    _render_records(rows, "table", ["type", "id", "field", "score", "text"])
+
+
+@review_app.command("accept")
+def review_accept(
+    type_name: Annotated[str, typer.Argument(metavar="TYPE")],
+    record_id: Annotated[str, typer.Argument(metavar="ID")],
+    field: Annotated[str, typer.Argument(metavar="FIELD")],
+) -> None:
+    """Keep the text as typed: it is right as it is. To correct it, use update instead."""
+    with _open() as ws:
+        ws.accept_text(type_name, record_id, field)
+    _console().print("kept as typed")
 
 
 def _print_summary(ws: Workspace) -> None:

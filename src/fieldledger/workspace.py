@@ -50,7 +50,7 @@ from fieldledger.ledger.event import (
 )
 from fieldledger.ledger.hlc import Clock, wall_ms
 from fieldledger.ledger.verify import VerifyReport, verify_rows
-from fieldledger.records import RecordType, record_type
+from fieldledger.records import RecordType, record_type, text
 from fieldledger.records.household import retention_due
 from fieldledger.vault import layout, recordkeys, vault
 from fieldledger.vault.kdf import KdfParams, calibrate
@@ -68,7 +68,7 @@ from fieldledger.views.fold import ACCESS_LOG, Fold
 from fieldledger.views.schema import create_views, drop_views
 
 # Bump when a view table changes shape; every store then refolds its views on open.
-VIEWS_VERSION = 2
+VIEWS_VERSION = 3
 
 
 def new_id(prefix: str) -> str:
@@ -337,8 +337,11 @@ class Workspace:
             raise ValidationError(f"{source}: {rtype.name} field id: must be text")
         if self._head(rtype, rid) is not None:
             raise ValidationError(f"{source}: {rtype.name} {rid} already exists: use update")
+        data, notes = text.normalise_fields(data)
         fields = self._validate(rtype, data, source)
         apart = companions.split(rtype, fields)
+        if notes:
+            fields[text.TEXT_NOTES] = notes
         with self.transaction():
             if rtype.pii:
                 key = recordkeys.create(self.conn, self.keyring, rid)
@@ -374,7 +377,8 @@ class Workspace:
         current = self._current_body(rtype, rid)
         if current is None:
             raise UnknownRecord(f"no {rtype.name} with id {rid}")
-        data = {k: v for k, v in data.items() if k != "id"}
+        data, notes = text.normalise_fields({k: v for k, v in data.items() if k != "id"})
+        kept_notes = {k: v for k, v in current.pop(text.TEXT_NOTES, {}).items() if k not in data}
         plain = {k: v for k, v in current.items() if k not in rtype.pii}
         held_apart = {c.name: self._current_body(c, rid) for c in companions.of(rtype)}
         for part in held_apart.values():
@@ -382,6 +386,8 @@ class Workspace:
         plain.update(data)
         fields = self._validate(rtype, plain, source)
         apart = companions.split(rtype, fields)
+        if notes or kept_notes:
+            fields[text.TEXT_NOTES] = {**kept_notes, **notes}
         with self.transaction():
             for name, part in apart.items():
                 if part != {k: (held_apart[name] or {}).get(k) for k in part}:
@@ -433,12 +439,14 @@ class Workspace:
             if retention_due({"consent_date": consented, "retention_months": months}, today)
         ]
         forgotten = []
-        for hid in due:
-            for (pid,) in self.conn.execute(
-                "SELECT id FROM persons WHERE household_id = ? AND _forgotten = 0", (hid,)
-            ).fetchall():
-                self.forget(pid, reason="retention")
-                forgotten.append(pid)
+        # One transaction: the record-key KEK is rotated once for all of them, not per person.
+        with self.transaction():
+            for hid in due:
+                for (pid,) in self.conn.execute(
+                    "SELECT id FROM persons WHERE household_id = ? AND _forgotten = 0", (hid,)
+                ).fetchall():
+                    self.forget(pid, reason="retention")
+                    forgotten.append(pid)
         return forgotten
 
     def exists(self, type_name: str, rid: str) -> bool:
@@ -463,9 +471,14 @@ class Workspace:
     def _seal_pii(
         self, rtype: RecordType, rid: str, key: bytes, fields: dict, only: set[str] | None = None
     ) -> None:
+        notes = fields.get(text.TEXT_NOTES, {})
         for name in rtype.pii:
-            if (only is None or name in only) and fields.get(name) is not None:
+            if only is not None and name not in only:
+                continue
+            if fields.get(name) is not None:
                 fields[name] = recordkeys.seal_value(key, rid, name, fields[name])
+            if name in notes:  # what was typed is as personal as what is stored
+                notes[name][0] = recordkeys.seal_value(key, rid, f"{name}#typed", notes[name][0])
 
     def _head(self, rtype: RecordType, rid: str) -> bytes | None:
         row = self.conn.execute(
@@ -499,6 +512,7 @@ class Workspace:
         row = self.conn.execute(
             f'SELECT _conflict FROM "{rtype.table}" WHERE id = ?', (rid,)
         ).fetchone()
+        body.pop(text.TEXT_NOTES, None)
         result = {"id": rid, **body, "conflict": bool(row[0])}
         for companion in companions.of(rtype):
             result.update(self._current_body(companion, rid) or {})
@@ -544,6 +558,27 @@ class Workspace:
         if reveal and rtype.pii:
             self.note("list", rtype.name)
         return out
+
+    def review_queue(self) -> list[dict[str, Any]]:
+        """Text kept as typed because its encoding (Zawgyi or Unicode) is doubtful."""
+        return [
+            {"type": t, "id": r, "field": f, "score": sc}
+            for t, r, f, sc in self.conn.execute(
+                "SELECT rtype, rid, field, score FROM review_queue ORDER BY rtype, rid, field"
+            )
+        ]
+
+    def accept_text(self, type_name: str, rid: str, field: str) -> None:
+        """A coordinator has looked: the text stays as typed and leaves the review queue."""
+        rtype = record_type(type_name)
+        self._check_not_forgotten(rtype, rid)
+        body = self._current_body(rtype, rid)
+        notes = (body or {}).get(text.TEXT_NOTES, {})
+        if field not in notes or notes[field][2] != text.REVIEW:
+            raise ValidationError(f"{rtype.name} {rid} field {field}: nothing to review")
+        notes[field][2] = text.ACCEPTED
+        with self.transaction():
+            self.append(rtype.compartment, rtype.name, rid, OP_PUT, body, self._heads(rtype, rid))
 
     def conflicts(self) -> list[Conflict]:
         found = []

@@ -79,8 +79,10 @@ def convert(rtype: RecordType, data: Any, *, source: str) -> msgspec.Struct:
     """
     if not isinstance(data, dict):
         raise ValidationError(f"{source}: a {rtype.name} must be a JSON object")
+    from fieldledger.records.text import ascii_numbers
+
     try:
-        return msgspec.convert(data, type=rtype.struct, strict=False)
+        return msgspec.convert(ascii_numbers(data), type=rtype.struct, strict=False)
     except msgspec.ValidationError as exc:
         fieldname, what = _readable(str(exc))
         where = f" field {fieldname}:" if fieldname else ""

@@ -16,6 +16,7 @@ import msgspec
 from fieldledger.ledger.event import OP_FORGET, OP_NOTE, OP_PUT, Event, decode, open_body
 from fieldledger.ledger.store import raw_by_hash
 from fieldledger.records import RecordType
+from fieldledger.records.text import REVIEW, TEXT_NOTES
 from fieldledger.vault import recordkeys
 from fieldledger.vault.keyring import Keyring
 from fieldledger.vault.store import Connection
@@ -148,7 +149,24 @@ class Fold:
             values.append(column_value(value))
         values += [h, ev.hlc, ev.author, conflict, int(forgotten)]
         sql = self._insert_new if only_new else self._upsert
-        return self.conn.execute(sql[rtype.name], values).rowcount == 1
+        written = self.conn.execute(sql[rtype.name], values).rowcount == 1
+        if written:
+            self._queue_review(rtype, ev.rid, body, fresh=only_new)
+        return written
+
+    def _queue_review(self, rtype: RecordType, rid: str, body: dict, fresh: bool) -> None:
+        """The row's text still waiting for a coordinator (records/text.py)."""
+        if not fresh:
+            self.conn.execute(
+                "DELETE FROM review_queue WHERE rtype = ? AND rid = ?", (rtype.name, rid)
+            )
+        if (rtype.name, rid) in self._forgotten:
+            return
+        for field, (_, score, status) in body.get(TEXT_NOTES, {}).items():
+            if status == REVIEW:
+                self.conn.execute(
+                    "INSERT INTO review_queue VALUES (?, ?, ?, ?)", (rtype.name, rid, field, score)
+                )
 
     def _forget(self, rtype: RecordType, rid: str) -> None:
         self.conn.execute("INSERT OR IGNORE INTO forgotten VALUES (?, ?)", (rtype.name, rid))
@@ -157,6 +175,7 @@ class Fold:
         nulls = ", ".join(f'"{f}" = NULL' for f in sorted(rtype.pii))
         sets = f"{nulls}, _forgotten = 1" if nulls else "_forgotten = 1"
         self.conn.execute(f'UPDATE "{rtype.table}" SET {sets} WHERE id = ?', (rid,))
+        self.conn.execute("DELETE FROM review_queue WHERE rtype = ? AND rid = ?", (rtype.name, rid))
         # Durable in the same transaction: if the process dies before the KEK rotation,
         # the next open rotates.
         self.conn.execute("INSERT OR REPLACE INTO meta (key, value) VALUES ('rotate', 1)")

@@ -14,6 +14,10 @@ CREATE TABLE IF NOT EXISTS record_versions (
 CREATE TABLE IF NOT EXISTS superseded (hash BLOB PRIMARY KEY) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS forgotten (rtype TEXT, rid TEXT, PRIMARY KEY (rtype, rid))
     WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS review_queue (
+    rtype TEXT NOT NULL, rid TEXT NOT NULL, field TEXT NOT NULL, score REAL,
+    PRIMARY KEY (rtype, rid, field)
+) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS access_log (
     hash BLOB PRIMARY KEY, hlc INTEGER NOT NULL, author BLOB NOT NULL,
     action TEXT NOT NULL, target TEXT
@@ -28,7 +32,7 @@ def view_tables() -> list[str]:
 
 
 def bookkeeping_tables() -> list[str]:
-    return ["record_versions", "superseded", "forgotten", "access_log"]
+    return ["record_versions", "superseded", "forgotten", "access_log", "review_queue"]
 
 
 def table_ddl(rtype: RecordType) -> str:
