@@ -245,3 +245,15 @@ def test_ingesting_arbitrary_rows_fails_only_with_our_error(ws, rows):
     with contextlib.suppress(VerificationError):
         ws.ingest(rows)
     assert ws.summary().events == before
+
+
+@pytest.mark.parametrize("typed", ["MMR003001", "mmr 003 001", "Hpa-An Township", "ဘားအံမြို့နယ်"])
+def test_place_fields_take_a_pcode_or_a_name_and_store_the_pcode(ws, typed):
+    hid = ws.add("household", household(location_pcode=typed))
+    assert ws.get("household", hid)["location_pcode"] == "MMR003001"
+
+
+def test_an_unknown_place_is_refused_with_the_nearest(ws):
+    with pytest.raises(ValidationError, match=r"stdin line 2: household field location_pcode: .*"
+                                              r"nearest"):
+        ws.add("household", household(location_pcode="Hpa-Ann Townshipp"), source="stdin line 2")

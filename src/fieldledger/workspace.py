@@ -455,6 +455,7 @@ class Workspace:
 
     def _validate(self, rtype: RecordType, data: dict[str, Any], source: str) -> dict:
         """The record's fields as stored, after its own checks and its references."""
+        data = self._resolve_places(rtype, data, source)
         fields = records.to_fields(records.convert(rtype, data, source=source))
         for name, target_name in rtype.refs:
             value, target = fields.get(name), record_type(target_name)
@@ -467,6 +468,21 @@ class Workspace:
                     f"{source}: {rtype.name} field {name}: no {target_name} with id {value}"
                 )
         return fields
+
+    def _resolve_places(self, rtype: RecordType, data: dict[str, Any], source: str) -> dict:
+        """Place fields take a P-code or a place name, English or Burmese, and store the
+        P-code; an unknown place is refused with the nearest ones."""
+        from fieldledger.places import gazetteer
+
+        out = dict(data)
+        for name in rtype.fields:
+            value = out.get(name)
+            if name.endswith("pcode") and isinstance(value, str) and value.strip():
+                try:
+                    out[name] = gazetteer().resolve(value).pcode
+                except ValidationError as exc:
+                    raise ValidationError(f"{source}: {rtype.name} field {name}: {exc}") from None
+        return out
 
     def _seal_pii(
         self, rtype: RecordType, rid: str, key: bytes, fields: dict, only: set[str] | None = None

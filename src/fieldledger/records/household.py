@@ -19,7 +19,7 @@ from fieldledger.records.base import RecordType, invalid
 PCode = Annotated[
     str,
     msgspec.Meta(
-        pattern=r"^MMR[0-9]{3}([0-9]{3}){0,3}$",
+        pattern=r"^MMR[0-9]{3}([DS][0-9]{3}|([0-9]{3}){0,3})$",
         description="MIMU P-code, state/region down to village",
     ),
 ]
