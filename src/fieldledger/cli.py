@@ -435,6 +435,25 @@ def demo(
 
 
 @app.command()
+def cards(
+    household_ids: Annotated[
+        list[str] | None, typer.Argument(metavar="[HOUSEHOLD_ID]...", show_default=False)
+    ] = None,
+    out: Annotated[
+        Path, typer.Option("--out", help="HTML page to print (A4, 3 cards a row).")
+    ] = Path("cards.html"),
+) -> None:
+    """Print household cards: a QR code of the household code and its township, no names."""
+    from fieldledger.cards import cards_html
+    from fieldledger.ledger.logfile import write_atomic
+
+    with _open() as ws:
+        page = cards_html(ws, household_ids)
+    write_atomic(out, page.encode())
+    _console().print(f"wrote cards to {out}")
+
+
+@app.command()
 def summary() -> None:
     """Show what the workspace holds."""
     with _open() as ws:
