@@ -257,3 +257,16 @@ def test_an_unknown_place_is_refused_with_the_nearest(ws):
     with pytest.raises(ValidationError, match=r"stdin line 2: household field location_pcode: .*"
                                               r"nearest"):
         ws.add("household", household(location_pcode="Hpa-Ann Townshipp"), source="stdin line 2")
+
+
+def test_villages_get_codes_under_their_tract_and_resolve_like_shipped_places(ws):
+    first = ws.add("village", {"village_tract_pcode": "MMR003001001", "name_en": "Kaw Thoo Lei"})
+    second = ws.add("village", {"village_tract_pcode": "Kawt Ta Yoke Ya", "name_en": "Htee Hta"})
+    assert ws.get("village", first)["code"] == "MMR003001001001"
+    assert ws.get("village", second)["code"] == "MMR003001001002"
+    hid = ws.add("household", household(location_pcode="Htee Hta"))
+    assert ws.get("household", hid)["location_pcode"] == "MMR003001001002"
+    assert ws.places().at_level("MMR003001001002", "township").pcode == "MMR003001"
+    with pytest.raises(ValidationError, match="already a place"):
+        ws.add("village", {"village_tract_pcode": "MMR003001001", "code": "MMR003001001001",
+                           "name_en": "Again"})

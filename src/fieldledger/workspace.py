@@ -105,6 +105,7 @@ class Workspace:
         self._secret = self.keyring.device_secret
         self._depth = 0
         self._fold = Fold(conn, self.keyring)
+        self._places = None
         self.was_duress = False
 
     # -- opening and closing -----------------------------------------------------------
@@ -257,6 +258,7 @@ class Workspace:
             yield
             log.set_meta(self.conn, "hlc", self.clock.last)
             self.conn.execute("COMMIT")
+            self._places = None  # a village may have come in
         except BaseException:
             self.conn.execute("ROLLBACK")
             self._fold = Fold(self.conn, self.keyring)  # drop state of the undone fold
@@ -338,6 +340,8 @@ class Workspace:
         if self._head(rtype, rid) is not None:
             raise ValidationError(f"{source}: {rtype.name} {rid} already exists: use update")
         data, notes = text.normalise_fields(data)
+        if rtype.name == "village":
+            data = self._new_village(data, source)
         fields = self._validate(rtype, data, source)
         apart = companions.split(rtype, fields)
         if notes:
@@ -469,17 +473,50 @@ class Workspace:
                 )
         return fields
 
+    def places(self):
+        """The gazetteer with this workspace's own villages (records of type village)."""
+        from fieldledger.places import Place, gazetteer
+
+        if self._places is None:
+            self._places = gazetteer().with_places(
+                Place(code, "village", name_en, name_mm or "", tract)
+                for code, name_en, name_mm, tract in self.conn.execute(
+                    "SELECT code, name_en, name_mm, village_tract_pcode FROM villages ORDER BY code"
+                )
+            )
+        return self._places
+
+    def _new_village(self, data: dict[str, Any], source: str) -> dict[str, Any]:
+        """A village gets the next free code under its village tract when none is given."""
+        from fieldledger.places import village_code
+
+        tract = (
+            self.places()
+            .resolve(str(data.get("village_tract_pcode", "")), level="village_tract")
+            .pcode
+        )
+        taken = {
+            c
+            for (c,) in self.conn.execute(
+                "SELECT code FROM villages WHERE village_tract_pcode = ?", (tract,)
+            )
+        }
+        code = data.get("code") or village_code(tract, len(taken) + 1)
+        while code in taken and not data.get("code"):
+            code = village_code(tract, int(code[-3:]) + 1)
+        if code in taken or code in self.places():
+            raise ValidationError(f"{source}: village field code: {code} is already a place")
+        return {**data, "village_tract_pcode": tract, "code": code}
+
     def _resolve_places(self, rtype: RecordType, data: dict[str, Any], source: str) -> dict:
         """Place fields take a P-code or a place name, English or Burmese, and store the
         P-code; an unknown place is refused with the nearest ones."""
-        from fieldledger.places import gazetteer
-
         out = dict(data)
         for name in rtype.fields:
             value = out.get(name)
             if name.endswith("pcode") and isinstance(value, str) and value.strip():
                 try:
-                    out[name] = gazetteer().resolve(value).pcode
+                    out[name] = self.places().resolve(value).pcode
                 except ValidationError as exc:
                     raise ValidationError(f"{source}: {rtype.name} field {name}: {exc}") from None
         return out

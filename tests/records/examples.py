@@ -121,4 +121,9 @@ VALID: dict[str, dict] = {
         "severity": "high",
         "description": "Phones checked at the bridge.",
     },
+    "village": {
+        "village_tract_pcode": "MMR003001001",
+        "name_en": "Kaw Thoo Lei",
+        "name_mm": "ကော်သူးလေ",
+    },
 }

@@ -33,6 +33,7 @@ CLI_NAMES = [
     "expenditure",
     "feedback",
     "security-incident",
+    "village",
 ]
 
 COMPARTMENTS = {
@@ -51,6 +52,7 @@ COMPARTMENTS = {
     "expenditure": "finance",
     "feedback": "people",
     "security-incident": "org-security",
+    "village": "programme",
 }
 
 

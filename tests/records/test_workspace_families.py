@@ -35,6 +35,7 @@ def add_all(ws) -> dict[str, str]:
     add("custody", evidence_id=ids["evidence"])
     add("feedback")
     add("security-incident")
+    add("village")
     return ids
 
 

@@ -12,6 +12,7 @@
 | grant, tranche, expenditure | finance | finance.py |
 | feedback | people | feedback.py |
 | security-incident | org-security | security.py |
+| village | programme | village.py |
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ from fieldledger.records.person import PERSON
 from fieldledger.records.project import ACTIVITY, PROJECT
 from fieldledger.records.security import SECURITY_INCIDENT
 from fieldledger.records.training import TRAINING
+from fieldledger.records.village import VILLAGE
 
 REGISTRY: dict[str, RecordType] = {
     t.name: t
@@ -48,6 +50,7 @@ REGISTRY: dict[str, RecordType] = {
         EXPENDITURE,
         FEEDBACK,
         SECURITY_INCIDENT,
+        VILLAGE,
     )
 }
 
