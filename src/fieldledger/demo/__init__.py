@@ -142,6 +142,23 @@ def write_truth(path: Path | str, filled: Filled) -> None:
 Planned = list[tuple[str, dict[str, Any]]]
 
 
+_VILLAGES = [("Yay Kyaw", "ရေကျော်"), ("Thit Pin Gyi", "သစ်ပင်ကြီး"), ("Kyun Gyi", "ကျွန်းကြီး")]
+
+
+def _villages(ctx: Context, area) -> list[dict[str, Any]]:
+    """A few villages the group works in, added under one village tract of its area (the
+    workspace gives them their codes)."""
+    return [
+        {
+            "id": f"VI-{ctx.rng.getrandbits(40):010X}",
+            "village_tract_pcode": area[0].pcode,
+            "name_en": en,
+            "name_mm": mm,
+        }
+        for en, mm in _VILLAGES[: 1 + ctx.rng.randrange(len(_VILLAGES))]
+    ]
+
+
 def _programme(ctx: Context, area, households: int) -> tuple[Planned, aid.Links]:
     """Projects, grants and tranches: what households' distributions point to."""
     made = projects.projects(ctx, area, households)
@@ -159,7 +176,8 @@ def _programme(ctx: Context, area, households: int) -> tuple[Planned, aid.Links]
             if g["donor_alias"] != "Donor L"  # the rights grant pays for no relief
         ],
     )
-    planned: Planned = [("project", p) for p in made] + [("grant", g) for g in grants]
+    planned: Planned = [("village", v) for v in _villages(ctx, area)]
+    planned += [("project", p) for p in made] + [("grant", g) for g in grants]
     planned += [("tranche", t) for g in grants for t in finance.tranches(ctx, g)]
     return planned, links
 

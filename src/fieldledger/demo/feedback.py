@@ -3,10 +3,11 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, get_args
 
 from fieldledger.demo.context import Context
 from fieldledger.places import Place
+from fieldledger.records.feedback import Channel
 
 _FEEDBACK = (
     ("information_request", False, "When is the next distribution in our village?"),
@@ -24,15 +25,7 @@ _SEA = (
     "A woman reported that a distribution volunteer asked her for a personal favour in "
     "exchange for keeping her family on the list. Referred to the PSEA focal point."
 )
-_CHANNELS = (
-    "in_person",
-    "phone",
-    "hotline",
-    "sms",
-    "messaging_app",
-    "suggestion_box",
-    "community_meeting",
-)
+_CHANNELS = tuple(c for c in get_args(Channel) if c != "other")
 
 
 def feedback(ctx: Context, n: int, area: list[Place]) -> list[dict[str, Any]]:
