@@ -19,9 +19,9 @@
                  same people again, with the pairs that are the same (`overlap.py`)
 
 Everything comes from one `random.Random(seed)`, record ids included: the same seed on an
-empty workspace gives the same records (evidence and custody ids excepted: `add_evidence`
-draws its own). Places are real MIMU P-codes of Kayah, Kayin, Chin and Sagaing, because
-places are public; the people are invented.
+empty workspace gives the same records (evidence blob file names excepted: those are random
+by design). Places are real MIMU P-codes of Kayah, Kayin, Chin and Sagaing, because places
+are public; the people are invented.
 """
 
 from __future__ import annotations
@@ -299,6 +299,7 @@ def _add_evidence(ws, ctx: Context, photos: list[dict], tick) -> None:
                     path,
                     witness_pseudonym=incidents.witness(ctx),
                     description="Photo taken by a community documenter on the day",
+                    ids=(ctx.new_id("evidence"), ctx.new_id("custody")),
                 )
             finally:
                 path.unlink()

@@ -74,8 +74,12 @@ def add_evidence(
     kind: str | None = None,
     witness_pseudonym: str | None = None,
     description: str | None = None,
+    ids: tuple[str, str] | None = None,
 ) -> str:
     """Encrypt the file into the workspace and record it; returns the evidence id.
+
+    `ids` gives the (evidence, custody) record ids, for callers that must be repeatable
+    (the demo); otherwise they are drawn at random.
 
     The file is read once: the bytes hashed are the bytes stored. The SHA-256 goes into the
     evidence record, whose event this device signs.
@@ -104,8 +108,10 @@ def add_evidence(
             "description": description,
         }
         with ws.transaction():
-            eid = ws.add("evidence", fields, source="evidence")
-            ws.add("custody", {"evidence_id": eid, "action": "added"}, source="custody")
+            evidence_id, custody_id = ids or (None, None)
+            eid = ws.add("evidence", {"id": evidence_id, **fields}, source="evidence")
+            custody = {"id": custody_id, "evidence_id": eid, "action": "added"}
+            ws.add("custody", custody, source="custody")
     except BaseException:
         blobs.remove(stored.blob_id)  # nothing recorded: no file left without a record
         raise
