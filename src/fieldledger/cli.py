@@ -26,18 +26,21 @@ app = typer.Typer(
     # Plain help text: it starts without importing rich, and reads the same in any terminal.
     rich_markup_mode=None,
 )
-passwd_app = typer.Typer(
-    help="Manage the passphrases that open this workspace.",
-    no_args_is_help=True,
-    pretty_exceptions_show_locals=False,
-    rich_markup_mode=None,
-)
+
+
+def _group(help_text: str, **options: bool) -> typer.Typer:
+    """A command group with the same conventions as the app: no locals in tracebacks,
+    plain help."""
+    return typer.Typer(
+        help=help_text, pretty_exceptions_show_locals=False, rich_markup_mode=None, **options
+    )
+
+
+passwd_app = _group("Manage the passphrases that open this workspace.", no_args_is_help=True)
 app.add_typer(passwd_app, name="passwd")
-review_app = typer.Typer(
-    help="Text kept as typed because its encoding is doubtful, for a coordinator to check.",
+review_app = _group(
+    "Text kept as typed because its encoding is doubtful, for a coordinator to check.",
     invoke_without_command=True,
-    pretty_exceptions_show_locals=False,
-    rich_markup_mode=None,
 )
 app.add_typer(review_app, name="review")
 
@@ -445,7 +448,7 @@ def cards(
 ) -> None:
     """Print household cards: a QR code of the household code and its township, no names."""
     from fieldledger.cards import cards_html
-    from fieldledger.ledger.logfile import write_atomic
+    from fieldledger.files import write_atomic
 
     with _open() as ws:
         page = cards_html(ws, household_ids)

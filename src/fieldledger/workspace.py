@@ -32,6 +32,7 @@ from fieldledger.errors import (
     VerificationError,
     WorkspaceError,
 )
+from fieldledger.files import write_atomic
 from fieldledger.ledger import incoming, logfile
 from fieldledger.ledger import store as log
 from fieldledger.ledger.event import (
@@ -679,7 +680,7 @@ class Workspace:
     def export_log(self, out: Path | str) -> int:
         events = list(log.raw_and_sig(self.conn))
         key = logfile.log_key(self.keyring.workspace_secret)
-        logfile.write_atomic(Path(out), logfile.seal_log(key, self.keyring.workspace_id, events))
+        write_atomic(out, logfile.seal_log(key, self.keyring.workspace_id, events))
         self.note("export-log")
         return len(events)
 

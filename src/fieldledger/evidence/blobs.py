@@ -23,7 +23,6 @@ first message is bound to the workspace and the blob id as associated data.
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import os
 import time
@@ -36,6 +35,7 @@ from nacl import bindings as _sodium
 
 from fieldledger.crypto import derive
 from fieldledger.errors import BlobDamaged, RecordError, WorkspaceError
+from fieldledger.files import write_atomic
 from fieldledger.vault import layout
 
 COMPARTMENT = "incidents"
@@ -297,33 +297,3 @@ def _is_regular(mode: int) -> bool:
     import stat
 
     return stat.S_ISREG(mode)
-
-
-def write_atomic(path: Path, produce: Callable[[BinaryIO], None], mode: int = 0o600) -> None:
-    """Write `path` through a temp file in the same folder: fsync, rename, fsync the folder.
-    Either the whole new file is there, or the old state is."""
-    tmp = path.with_name(f".{os.urandom(8).hex()}.tmp")
-    try:
-        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, mode)
-        with os.fdopen(fd, "wb") as out:
-            produce(out)
-            out.flush()
-            os.fsync(out.fileno())
-        os.replace(tmp, path)
-    except BaseException as exc:
-        with contextlib.suppress(OSError):
-            tmp.unlink()
-        if isinstance(exc, OSError):
-            raise WorkspaceError(f"cannot write {path.name}: {exc.strerror}") from None
-        raise
-    _fsync_dir(path.parent)
-
-
-def _fsync_dir(folder: Path) -> None:
-    if not hasattr(os, "O_DIRECTORY"):
-        return
-    fd = os.open(folder, os.O_RDONLY | os.O_DIRECTORY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)

@@ -14,7 +14,8 @@ from typing import TYPE_CHECKING, Any
 
 from fieldledger.errors import RecordError, ValidationError
 from fieldledger.evidence import exif, package
-from fieldledger.evidence.blobs import BlobDamaged, BlobStore, write_atomic
+from fieldledger.evidence.blobs import BlobDamaged, BlobStore
+from fieldledger.files import write_atomic
 from fieldledger.ledger.hlc import wall_ms
 from fieldledger.records.evidence import EvidenceKind
 
@@ -180,7 +181,7 @@ def export_copy(ws: Workspace, evidence_id: str, out: Path | str) -> Exported:
     digest = hashlib.sha256(clean).hexdigest()
     with ws.transaction():
         _custody(ws, evidence_id, "exported", note=f"copy without metadata, sha256 {digest}")
-        write_atomic(out, lambda f: f.write(clean))
+        write_atomic(out, clean)
     return Exported(out, digest, len(clean))
 
 
@@ -272,5 +273,5 @@ def make_package(ws: Workspace, incident_id: str, out: Path | str) -> Packaged:
     with ws.transaction():
         for rid in ids:
             _custody(ws, rid, "packaged", note=f"package manifest sha256 {manifest_sha}")
-        write_atomic(out, lambda f: f.write(data))
+        write_atomic(out, data)
     return Packaged(out, len(originals), len(data), manifest_sha)

@@ -8,10 +8,7 @@ readable without a key of this workspace; a flipped or missing byte fails the se
 
 from __future__ import annotations
 
-import os
 import struct
-import tempfile
-from pathlib import Path
 
 import msgspec
 import zstandard
@@ -65,18 +62,3 @@ def open_log(key: bytes, blob: bytes) -> LogBody:
         msgspec.ValidationError,
     ) as exc:
         raise LogFileError(refusal) from exc
-
-
-def write_atomic(path: Path, data: bytes) -> None:
-    """Write a file whole or not at all: a temp file beside it, fsync, rename."""
-    path = Path(path)
-    fd, tmp = tempfile.mkstemp(dir=path.parent or Path("."), prefix=".part-")
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise

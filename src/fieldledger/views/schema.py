@@ -24,8 +24,6 @@ CREATE TABLE IF NOT EXISTS access_log (
 ) WITHOUT ROWID;
 """
 
-META_COLUMNS = ("_head", "_hlc", "_author", "_conflict", "_forgotten")
-
 
 def view_tables() -> list[str]:
     return [t.table for t in all_types()]
