@@ -149,10 +149,25 @@ def forged(ws, other_author_keys, seq, prev, hlc_ms, workspace=None):
 
 
 @pytest.fixture
-def stranger():
+def outsider():
     from fieldledger.crypto import new_key, sign_key_pair
 
     return sign_key_pair(new_key())
+
+
+@pytest.fixture
+def stranger(ws, outsider):
+    """Another device's keys, made a member by this admin (its box key is not used here)."""
+    ws.register_device(outsider[0], b"\1" * 32, "field", "other phone")
+    return outsider
+
+
+def test_ingest_refuses_events_of_a_device_that_is_not_a_member(ws, outsider):
+    import time
+
+    event = forged(ws, outsider, 1, b"\0" * 32, int(time.time() * 1000))
+    with pytest.raises(VerificationError, match="not a member of this workspace"):
+        ws.ingest([event])
 
 
 def test_ingest_refuses_gaps_forks_foreign_and_future_events(ws, stranger):

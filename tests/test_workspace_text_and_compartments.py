@@ -87,7 +87,7 @@ def test_a_transfer_channel_is_written_only_in_the_finance_compartment(ws):
 def test_a_device_without_finance_keys_never_holds_the_channel(ws, tmp_path):
     hid = ws.add("household", household())
     ws.add("distribution", cash(hid))
-    field = ws.spawn_device(tmp_path / "field", "pw", params=TEST_PARAMS, check_strength=False)
+    field = ws.add_device(tmp_path / "field", "pw", params=TEST_PARAMS, check_strength=False)
     del field.keyring.epochs["finance"]  # a field device's role holds no finance keys
     vault.save_keyring(field.unlocked)
     rows = [r for r in log.raw_and_sig(ws.conn)]

@@ -49,9 +49,13 @@ def _register_subcommands() -> None:
     # Their modules import only typer at the top, so --help stays fast.
     from fieldledger.cli_evidence import evidence_app
     from fieldledger.cli_import import import_command
+    from fieldledger.cli_sync import join_command, member_app, sync_app
 
     app.add_typer(evidence_app, name="evidence")
     app.command("import")(import_command)
+    app.add_typer(sync_app, name="sync")
+    app.add_typer(member_app, name="member")
+    app.command("join")(join_command)
 
 
 class _State:
@@ -89,9 +93,27 @@ def _global(
             show_default=False,
         ),
     ] = None,
+    lang: Annotated[
+        str | None,
+        typer.Option(
+            "--lang",
+            envvar="FIELDLEDGER_LANG",
+            metavar="en|my",
+            help="Language of error messages about records: en (English) or my (Burmese).",
+            show_default=False,
+        ),
+    ] = None,
 ) -> None:
     state.workspace = workspace
     state.passphrase_file = passphrase_file
+    if lang is not None:
+        from fieldledger.i18n import set_language
+
+        try:
+            set_language(lang)
+        except ValueError as exc:
+            typer.echo(f"error: {exc}", err=True)
+            raise typer.Exit(2) from None
 
 
 # -- helpers ---------------------------------------------------------------------------

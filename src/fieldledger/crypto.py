@@ -41,6 +41,21 @@ def seal(key: bytes, plaintext: bytes, ad: bytes = b"") -> bytes:
     return nonce + _encrypt(plaintext, ad, nonce, key)
 
 
+def seal_deterministic(key: bytes, plaintext: bytes, ad: bytes = b"") -> bytes:
+    """Like `seal`, with the nonce derived from key, ad and plaintext (SIV-style).
+
+    The same input always gives the same bytes, so a holder of the key can rebuild the
+    ciphertext from the plaintext: sync sends event bodies compressed as plaintext inside
+    one sealed bundle and the receiver recomputes the exact signed bytes. Only equal
+    (ad, plaintext) pairs give equal output, and an event's ad is unique to its place.
+    """
+    nonce_key = hashlib.blake2b(b"deterministic nonce", key=key, digest_size=32).digest()
+    nonce = hashlib.blake2b(
+        len(ad).to_bytes(4, "big") + ad + plaintext, key=nonce_key, digest_size=NONCE_BYTES
+    ).digest()
+    return nonce + _encrypt(plaintext, ad, nonce, key)
+
+
 def unseal(key: bytes, blob: bytes, ad: bytes = b"") -> bytes:
     if len(blob) < SEAL_OVERHEAD:
         raise SealBroken("too short")

@@ -41,6 +41,7 @@ from fieldledger.ledger.event import (
     OP_FORGET,
     OP_NOTE,
     OP_PUT,
+    PRUNED,
     Event,
     body_ad,
     decode,
@@ -53,6 +54,8 @@ from fieldledger.ledger.hlc import Clock, wall_ms
 from fieldledger.ledger.verify import VerifyReport, verify_rows
 from fieldledger.records import RecordType, record_type, text
 from fieldledger.records.household import retention_due
+from fieldledger.sync import exchange, members
+from fieldledger.sync.roles import MEMBERS
 from fieldledger.vault import layout, recordkeys, vault
 from fieldledger.vault.kdf import KdfParams, calibrate
 from fieldledger.vault.keyring import Keyring
@@ -69,7 +72,7 @@ from fieldledger.views.fold import ACCESS_LOG, Fold
 from fieldledger.views.schema import create_views, drop_views
 
 # Bump when a view table changes shape; every store then refolds its views on open.
-VIEWS_VERSION = 3
+VIEWS_VERSION = 4
 
 
 def new_id(prefix: str) -> str:
@@ -106,6 +109,7 @@ class Workspace:
         self._secret = self.keyring.device_secret
         self._depth = 0
         self._fold = Fold(conn, self.keyring)
+        self._members = members.Membership(conn, self.keyring)
         self._places = None
         self.was_duress = False
 
@@ -138,7 +142,15 @@ class Workspace:
             label=label,
             check=check_strength,
         )
-        return cls._start(path, unlocked, clock, fresh=True)
+        ws = cls._start(path, unlocked, clock, fresh=True)
+        ws._found(label)
+        return ws
+
+    def _found(self, label: str) -> None:
+        """The first membership event: this device is the workspace's first admin."""
+        body = {"kind": "found", "device": self.device, "box": self.keyring.box_public}
+        body.update(role="admin", label=label)
+        self.append(MEMBERS, members.RTYPE, new_id("MB"), OP_PUT, body)
 
     @classmethod
     def open(
@@ -156,6 +168,11 @@ class Workspace:
             ws = build_decoy(path, passphrase, unlocked.header.params)
             ws.was_duress = True
             return ws
+        if "joining" in unlocked.keyring.pending:
+            raise WorkspaceError(
+                "this device has not finished joining: give it the admin's welcome file "
+                "(fieldledger join WELCOME)"
+            )
         ws = cls._start(path, unlocked, Clock())
         ws.note("open")
         ws.apply_retention()
@@ -178,6 +195,8 @@ class Workspace:
         log.create_schema(conn)
         run_script(conn, recordkeys.SCHEMA)
         create_views(conn)
+        members.create_schema(conn)
+        exchange.create_schema(conn)
         if fresh:
             log.set_meta(conn, "workspace", unlocked.keyring.workspace_id)
         clock.observe(int(log.get_meta(conn, "hlc", 0)))
@@ -189,20 +208,27 @@ class Workspace:
             ws.rebuild()
         return ws
 
-    def spawn_device(
+    def add_device(
         self,
         path: Path | str,
         passphrase: str,
         *,
+        role: str = "admin",
+        label: str = "device",
         params: KdfParams | None = None,
         check_strength: bool = True,
     ) -> Workspace:
-        """A new device of this workspace in `path`: the same workspace and compartment keys,
-        its own identity, store and record-key KEK, and an empty log that it fills by
-        ingesting events. The primitive that joining and restoring build on."""
+        """A new member device of this workspace in `path`, made here by this admin device:
+        the workspace keys and the compartment keys of `role`, its own identity, store and
+        record-key KEK, and an empty log that it fills by ingesting events (this device's
+        log holds the admin-signed `add` that makes it a member). What joining after a PAKE
+        and restoring from a recovery kit build on; tests use it to make replicas."""
+        from fieldledger.sync.roles import compartments_of
+
         path = Path(path)
         if path.exists() and any(path.iterdir()):
             raise WorkspaceError(f"{path} is not empty: choose a new folder for the device")
+        held = compartments_of(role)
         path.mkdir(parents=True, exist_ok=True, mode=0o700)
         clock = Clock()
         keyring = msgspec.structs.replace(
@@ -213,9 +239,12 @@ class Workspace:
             person_kek_id=1,
             person_keks={1: new_key()},
             slots={},
-            epochs={c: dict(e) for c, e in self.keyring.epochs.items()},
+            epochs={c: dict(e) for c, e in self.keyring.epochs.items() if c in held},
             created_ms=wall_ms(clock.tick()),
+            role=role,
+            pending={},
         )
+        self.register_device(keyring.device_public, keyring.box_public, role, label)
         unlocked = vault.create(
             layout.keys_path(path),
             passphrase,
@@ -224,6 +253,14 @@ class Workspace:
             check=check_strength,
         )
         return Workspace._start(path, unlocked, clock, fresh=True)
+
+    def register_device(self, device: bytes, box: bytes, role: str, label: str) -> None:
+        """Sign the admin's `add` of a device whose keys this device has seen."""
+        from fieldledger.sync.roles import check_role
+
+        body = {"kind": "add", "device": device, "box": box, "role": check_role(role)}
+        body.update(label=label, set=members.member_set_hash(self.conn), keys={}, epoch=0)
+        self.append(MEMBERS, members.RTYPE, new_id("MB"), OP_PUT, body)
 
     def close(self) -> None:
         if self.conn is None:
@@ -263,9 +300,13 @@ class Workspace:
         except BaseException:
             self.conn.execute("ROLLBACK")
             self._fold = Fold(self.conn, self.keyring)  # drop state of the undone fold
+            self._members.changed = False
             raise
         finally:
             self._depth = 0
+        if self._members.changed:
+            self._members.changed = False
+            self._save_keyring(False)  # epoch keys sealed to this device arrived
         if self._fold.forgot:
             self._fold.forgot = False
             recordkeys.rotate(self.conn, self.keyring, self._save_keyring)
@@ -305,6 +346,8 @@ class Workspace:
             )
             raw = encode(ev)
             h = event_hash(raw)
+            if compartment == MEMBERS:
+                self._members.apply(ev, fields)
             self.conn.execute(
                 log.INSERT,
                 (
@@ -670,11 +713,20 @@ class Workspace:
         with self.transaction():
             drop_views(self.conn)
             create_views(self.conn)
+            members.drop(self.conn)
+            members.create_schema(self.conn)
             log.set_meta(self.conn, "views", VIEWS_VERSION)
             self._fold = Fold(self.conn, self.keyring)
             for raw, h in self.conn.execute("SELECT raw, hash FROM events ORDER BY rowid"):
-                self._fold.apply(decode(raw), h)
+                ev = decode(raw)
                 n += 1
+                if ev.body == PRUNED:
+                    continue  # shed by `sync prune`: nothing to fold
+                if ev.compartment == MEMBERS:
+                    body = self._fold.body(ev)
+                    if body is not None:
+                        self._members.apply(ev, body, check=False)
+                self._fold.apply(ev, h)
         return n
 
     def export_log(self, out: Path | str) -> int:
@@ -719,17 +771,45 @@ class Workspace:
         self,
         rows: Iterable[tuple[bytes, bytes | None]],
         progress: Callable[[int], None] | None = None,
+        *,
+        sender: bytes | None = None,
     ) -> int:
         """Verify and store events written elsewhere (another device, a restored log).
 
         All or nothing: the first bad event is named and nothing is applied. Events already
         held are skipped, so ingesting the same rows twice changes nothing. Each chain
-        segment is verified by its hashes and its last signature (`ledger.incoming`).
+        segment is verified by its hashes and its last signature (`ledger.incoming`);
+        membership changes are checked first (`sync.members`), then every other event's
+        author must be a member. Events a revoked device wrote after its pin are dropped,
+        and refused outright when that device is the `sender`.
         """
         accepted = incoming.check(
             self.conn, self.keyring.workspace_id, rows, int(time.time() * 1000)
         )
         with self.transaction():
+            changes = sorted(
+                (a for a in accepted if a.event.compartment == MEMBERS),
+                key=lambda a: (a.event.hlc, a.event.author, a.event.seq),
+            )
+            for a in changes:
+                body = self._fold.body(a.event)
+                if body is None:
+                    raise members.MembershipError(
+                        f"membership change {a.event.label}: this device cannot read it "
+                        "(it was removed from the workspace, or lacks a key epoch)"
+                    )
+                self._members.apply(a.event, body)
+            taken = []
+            for a in accepted:
+                ev = a.event
+                if ev.compartment == MEMBERS or self._members.check_author(ev, a.hash):
+                    taken.append(a)
+                elif sender == ev.author:
+                    raise VerificationError(
+                        f"event {ev.label}: written after its device was revoked; "
+                        "this bundle comes from that revoked device",
+                        ev.label,
+                    )
             self.conn.executemany(
                 log.INSERT,
                 [
@@ -746,13 +826,13 @@ class Workspace:
                         a.raw,
                         a.sig,
                     )
-                    for a in accepted
+                    for a in taken
                     for ev in (a.event,)
                 ],
             )
-            for n, a in enumerate(accepted, start=1):
+            for n, a in enumerate(taken, start=1):
                 self.clock.observe(a.event.hlc)
                 self._fold.apply(a.event, a.hash)
                 if progress and n % 1000 == 0:
                     progress(n)
-        return len(accepted)
+        return len(taken)

@@ -18,7 +18,7 @@ def programme_rows(ws):
 def test_a_clean_store_verifies(ws):
     fill(ws)
     report = ws.verify()
-    assert report.ok and report.events == report.signatures == 6 and report.chains == 1
+    assert report.ok and report.events == report.signatures == 7 and report.chains == 2
 
 
 def rewrite_raw(ws, seq, offset_from_end=3):

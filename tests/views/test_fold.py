@@ -33,7 +33,7 @@ def test_rebuild_gives_identical_tables(ws):
 
 def test_concurrent_updates_are_a_conflict_with_the_same_winner_everywhere(ws, tmp_path):
     hid = ws.add("household", household())
-    other = ws.spawn_device(tmp_path / "b", "pw", params=TEST_PARAMS, check_strength=False)
+    other = ws.add_device(tmp_path / "b", "pw", params=TEST_PARAMS, check_strength=False)
     sync(ws, other)
     ws.update("household", hid, {"size": 5})
     other.update("household", hid, {"size": 6})
@@ -56,7 +56,7 @@ def test_fold_order_does_not_matter(ws, tmp_path):
     for size in (2, 3, 4):
         ws.update("household", hid, {"size": size})
     rows = list(log.raw_and_sig(ws.conn))
-    other = ws.spawn_device(tmp_path / "b", "pw", params=TEST_PARAMS, check_strength=False)
+    other = ws.add_device(tmp_path / "b", "pw", params=TEST_PARAMS, check_strength=False)
     other.ingest(rows)
     assert other.get("household", hid)["size"] == 4
     before = tables(other)["households"]
@@ -74,7 +74,7 @@ def test_fold_order_does_not_matter(ws, tmp_path):
 def test_a_replica_forgets_when_the_event_arrives(ws, tmp_path):
     hid = ws.add("household", household())
     pid = ws.add("person", {"household_id": hid, "sex": "female", "name": "Naw Paw Htoo"})
-    other = ws.spawn_device(tmp_path / "b", "pw", params=TEST_PARAMS, check_strength=False)
+    other = ws.add_device(tmp_path / "b", "pw", params=TEST_PARAMS, check_strength=False)
     sync(ws, other)
     assert other.list("person")[0]["name"] is not None  # sealed ciphertext is held
     ws.forget(pid)

@@ -130,7 +130,7 @@ class _Planner:
             fields = records.to_fields(records.convert(rtype, data, source=source))
         except ValidationError as exc:
             reason = str(exc).removeprefix(f"{source}: ")
-            name = reason.split(" field ", 1)[1].split(":", 1)[0] if " field " in reason else ""
+            name = getattr(exc, "field", "") or ""  # the field's path, in any language
             column = reader.column_of(name) if name else None
             self.problem(sheet, number, column and reader.where(column), reason)
             return None

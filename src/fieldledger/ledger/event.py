@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import msgspec
 
-from fieldledger.crypto import SealBroken, digest, seal, sign, unseal, verify
+from fieldledger.crypto import SealBroken, digest, seal_deterministic, sign, unseal, verify
 from fieldledger.errors import VerificationError
 
 FORMAT = 1
@@ -21,6 +21,8 @@ _SIGN_CONTEXT = b"fieldledger event v1\0"
 OP_PUT = "put"
 OP_FORGET = "forget"
 OP_NOTE = "note"
+# The body of an event whose body was shed (`sync prune`); a sealed body is never empty.
+PRUNED = b""
 
 
 class Event(msgspec.Struct, array_like=True, frozen=True, forbid_unknown_fields=True):
@@ -98,11 +100,27 @@ def body_ad(
 
 
 def seal_body(key: bytes, fields: dict, ad: bytes) -> bytes:
-    return seal(key, _body_encoder.encode(fields), ad)
+    return seal_plain_body(key, _body_encoder.encode(fields), ad)
 
 
-def open_body(key: bytes, event: Event) -> dict:
-    ad = body_ad(
+def seal_plain_body(key: bytes, plain: bytes, ad: bytes) -> bytes:
+    """Deterministic, so sync can carry the plaintext and the receiver rebuild these bytes."""
+    return seal_deterministic(key, plain, ad)
+
+
+def open_plain_body(key: bytes, event: Event) -> bytes:
+    """The body's msgpack bytes (what sync carries)."""
+    try:
+        return unseal(key, event.body, event_ad(event))
+    except SealBroken as exc:
+        raise VerificationError(
+            f"event {event.label}: its body does not decrypt (altered, or a key is missing)",
+            event.label,
+        ) from exc
+
+
+def event_ad(event: Event) -> bytes:
+    return body_ad(
         event.workspace,
         event.author,
         event.compartment,
@@ -112,10 +130,7 @@ def open_body(key: bytes, event: Event) -> dict:
         event.rid,
         event.op,
     )
-    try:
-        return _body_decoder.decode(unseal(key, event.body, ad))
-    except SealBroken as exc:
-        raise VerificationError(
-            f"event {event.label}: its body does not decrypt (altered, or a key is missing)",
-            event.label,
-        ) from exc
+
+
+def open_body(key: bytes, event: Event) -> dict:
+    return _body_decoder.decode(open_plain_body(key, event))

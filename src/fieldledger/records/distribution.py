@@ -48,7 +48,7 @@ class Distribution(msgspec.Struct, kw_only=True, forbid_unknown_fields=True, fro
         if self.transfer_channel is not None and self.modality not in CASH_LIKE:
             raise invalid("transfer_channel", "only for modality cash or voucher")
         if self.modality in CASH_LIKE and self.value is None:
-            raise invalid("value", f"required for modality {self.modality}")
+            raise invalid("value", "required for modality %(modality)s", modality=self.modality)
         if self.value is not None and self.currency is None:
             raise invalid("currency", "required with value")
         if self.currency is not None and self.value is None:

@@ -16,6 +16,7 @@ from typing import Annotated
 
 import msgspec
 
+from fieldledger.i18n import N_
 from fieldledger.records.base import invalid
 
 Count = Annotated[int, msgspec.Meta(ge=0, le=1_000_000)]
@@ -65,13 +66,18 @@ class Participants(SexAgeCounts, kw_only=True, forbid_unknown_fields=True, froze
         return self.with_disability_female + self.with_disability_male + self.with_disability_other
 
 
+# One whole message per sex, so that each language words it its own way.
+_MORE_THAN_COUNTED = {
+    "female": N_("more people with a disability than female participants counted"),
+    "male": N_("more people with a disability than male participants counted"),
+    "other": N_("more people with a disability than other participants counted"),
+}
+
+
 def check_participants(p: Participants, fieldname: str) -> None:
     """Those with a disability are among the people counted, sex by sex. Called by the record
     that holds the counts, so the error names its field (`participants.with_disability_male`)."""
     counted = p.by_sex()
     for sex in SEXES:
         if getattr(p, f"with_disability_{sex}") > counted[sex]:
-            raise invalid(
-                f"{fieldname}.with_disability_{sex}",
-                f"more people with a disability than {sex} participants counted",
-            )
+            raise invalid(f"{fieldname}.with_disability_{sex}", _MORE_THAN_COUNTED[sex])

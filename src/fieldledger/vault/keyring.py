@@ -6,7 +6,15 @@ import msgspec
 
 from fieldledger.crypto import box_public_key, new_key, random_bytes, sign_key_pair
 
-COMPARTMENTS = ("people", "programme", "incidents", "finance", "org-security", "access-log")
+COMPARTMENTS = (
+    "people",
+    "programme",
+    "incidents",
+    "finance",
+    "org-security",
+    "access-log",
+    "members",
+)
 
 
 class SlotInfo(msgspec.Struct, array_like=True, frozen=True):
@@ -18,6 +26,7 @@ class Keyring(msgspec.Struct, kw_only=True):
     """Keys of one device in one workspace.
 
     `epochs` maps compartment -> epoch -> key; old epochs stay so old events stay readable.
+    A device holds the `epochs` of its role's compartments only (`fieldledger.sync.roles`).
     `person_keks` wraps the per-person keys stored in the database; it holds two entries only
     while a rotation after `forget` is under way (see `fieldledger.vault.recordkeys`).
     """
@@ -32,6 +41,9 @@ class Keyring(msgspec.Struct, kw_only=True):
     person_keks: dict[int, bytes]
     slots: dict[int, SlotInfo]
     created_ms: int
+    role: str = "admin"
+    # Secrets of invitations this device made and that are not yet used (id -> state).
+    pending: dict[str, bytes] = msgspec.field(default_factory=dict)
 
     @classmethod
     def new(cls, created_ms: int) -> Keyring:

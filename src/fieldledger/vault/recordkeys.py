@@ -46,6 +46,15 @@ def create(conn: Connection, keyring: Keyring, rid: str) -> bytes:
     return key
 
 
+def put(conn: Connection, keyring: Keyring, rid: str, key: bytes) -> None:
+    """Keep a record key that arrived from another device (in a bundle)."""
+    kek_id = keyring.person_kek_id
+    conn.execute(
+        "INSERT OR IGNORE INTO record_keys (rid, kek_id, wrapped) VALUES (?, ?, ?)",
+        (rid, kek_id, seal(keyring.person_keks[kek_id], key, _ad(rid))),
+    )
+
+
 def get(conn: Connection, keyring: Keyring, rid: str) -> bytes | None:
     row = conn.execute("SELECT kek_id, wrapped FROM record_keys WHERE rid = ?", (rid,)).fetchone()
     if row is None:

@@ -1,0 +1,379 @@
+"""Making and taking in bundles: what a device sends, and what it accepts.
+
+Each bundle carries its sender's frontier (per author and compartment, the highest
+sequence held). The receiver keeps the last frontier seen from each member, so its next
+bundle to that member holds exactly what the member lacks; the first bundle to a member
+whose frontier is unknown holds everything its role may hold. A bundle's counter rises with
+every bundle its sender makes, which is how an old bundle replayed later is recognised.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import msgspec
+
+from fieldledger.errors import VerificationError
+from fieldledger.ledger import store as log
+from fieldledger.ledger.event import OP_PUT, PRUNED, decode
+from fieldledger.ledger.incoming import MAX_CLOCK_SKEW_MS
+from fieldledger.sync import bundle, members, wire
+from fieldledger.sync.bundle import BundleError, Payload, Section, SectionBody
+from fieldledger.sync.roles import MEMBERS, compartments_of
+from fieldledger.vault import recordkeys
+from fieldledger.vault.store import Connection, run_script
+
+if TYPE_CHECKING:
+    from fieldledger.workspace import Workspace
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS peers (
+    device BLOB PRIMARY KEY, counter INTEGER NOT NULL, bundle BLOB NOT NULL,
+    frontier BLOB NOT NULL, seen INTEGER NOT NULL
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS alarms (
+    at INTEGER NOT NULL, kind TEXT NOT NULL, detail TEXT NOT NULL
+);
+"""
+
+Frontier = dict[tuple[bytes, str], tuple[int, bytes]]
+
+
+@dataclass(frozen=True)
+class Exported:
+    data: bytes
+    events: int
+    recipient: str | None
+
+
+@dataclass(frozen=True)
+class Imported:
+    events: int
+    skipped: int
+    sender: str
+    already: bool = False
+
+
+def create_schema(conn: Connection) -> None:
+    run_script(conn, SCHEMA)
+
+
+def frontier(conn: Connection) -> Frontier:
+    rows = conn.execute(
+        "SELECT e.author, e.compartment, e.seq, e.hash FROM events e JOIN ("
+        " SELECT author, compartment, MAX(seq) AS seq FROM events GROUP BY author, compartment"
+        ") t USING (author, compartment, seq)"
+    )
+    return {(a, c): (s, h) for a, c, s, h in rows}
+
+
+def peer_frontier(conn: Connection, device: bytes) -> Frontier | None:
+    row = conn.execute("SELECT frontier FROM peers WHERE device = ?", (device,)).fetchone()
+    if row is None:
+        return None
+    return {(a, c): (s, h) for a, c, s, h in msgspec.msgpack.decode(row[0])}
+
+
+def alarms(conn: Connection) -> list[tuple[int, str, str]]:
+    return conn.execute("SELECT at, kind, detail FROM alarms ORDER BY at").fetchall()
+
+
+def _raise_alarm(ws: Workspace, kind: str, detail: str) -> None:
+    with ws.transaction():
+        ws.conn.execute(
+            "INSERT INTO alarms VALUES (?, ?, ?)", (int(time.time() * 1000), kind, detail)
+        )
+
+
+# -- making a bundle --------------------------------------------------------------------
+
+
+def _start_points(
+    ws: Workspace, recipient: members.Member | None, role: str | None = None
+) -> tuple[dict, set[str]]:
+    """Per chain, the sequence after which to send; and the compartments to carry."""
+    held = set(ws.keyring.epochs)
+    if role is not None:  # a device about to join: everything its role holds
+        return {}, held & set(compartments_of(role))
+    if recipient is not None:
+        known = peer_frontier(ws.conn, recipient.device) or {}
+        return {k: s for k, (s, _) in known.items()}, held & set(compartments_of(recipient.role))
+    # For anyone: what the member furthest behind lacks, per compartment it holds.
+    others = [m for m in members.all_members(ws.conn) if m.active and m.device != ws.device]
+    starts: dict[tuple[bytes, str], int] = {}
+    chains = frontier(ws.conn)
+    for chain in chains:
+        seen = []
+        for m in others:
+            if chain[1] not in compartments_of(m.role):
+                continue
+            known = peer_frontier(ws.conn, m.device)
+            seen.append(known.get(chain, (0, b""))[0] if known else 0)
+        starts[chain] = min(seen) if seen else 0
+    return starts, held
+
+
+def export_bundle(
+    ws: Workspace, for_member: str | None = None, *, role: str | None = None
+) -> Exported:
+    """A bundle for one member (what it lacks, in its role's compartments), for a device
+    of `role` that is joining (all its role holds), or for anyone (what the member furthest
+    behind lacks)."""
+    recipient = members.find(ws.conn, for_member) if for_member else None
+    starts, carried = _start_points(ws, recipient, role)
+    parts = []
+    total = 0
+    for compartment in sorted(carried):
+        segments, record_keys, n, epoch = _segments(ws, compartment, starts)
+        if segments:
+            total += n
+            parts.append((compartment, epoch, SectionBody(segments, record_keys)))
+    # The outer seal uses the members epoch of the membership changes carried: a device
+    # that has not yet seen a revocation opens it with the key it holds, and takes the new
+    # epoch's keys from the revocation inside.
+    epoch = next((e for c, e, _ in parts if c == MEMBERS), max(ws.keyring.epochs[MEMBERS]))
+    members_key = ws.keyring.epochs[MEMBERS][epoch]
+    header = bundle.make_header(members_key, epoch)
+    sections = [
+        Section(c, e, bundle.seal_section(ws.keyring.epochs[c][e], header, c, e, _encode(body)))
+        for c, e, body in parts
+    ]
+    with ws.transaction():
+        counter = int(log.get_meta(ws.conn, "bundle_counter", 0)) + 1
+        log.set_meta(ws.conn, "bundle_counter", counter)
+    payload = Payload(
+        sender=ws.device,
+        counter=counter,
+        made_ms=int(time.time() * 1000),
+        recipient=recipient.device if recipient else None,
+        frontier=[(a, c, s, h) for (a, c), (s, h) in sorted(frontier(ws.conn).items())],
+        sections=sections,
+    )
+    from fieldledger.sync import recovery
+
+    stanza = recovery.stanza_for(ws)
+    data = bundle.seal_bundle(members_key, header, stanza, payload, ws.keyring.device_secret)
+    ws.note("sync-export", recipient.name if recipient else None)
+    return Exported(data, total, recipient.name if recipient else None)
+
+
+def _pruned(raw: bytes) -> bool:
+    return decode(raw).body == PRUNED
+
+
+def _encode(body: SectionBody) -> bytes:
+    return msgspec.msgpack.encode(body)
+
+
+def _segments(
+    ws: Workspace, compartment: str, starts: dict
+) -> tuple[list[wire.Segment], dict[str, bytes], int, int]:
+    """The runs of each chain to send, and the epoch to seal them under: the oldest among
+    them. Events of a newer epoch travel still sealed under their own key, so a section a
+    revoked device can open never holds what was written after its revocation."""
+    runs = []
+    pii_rids: set[str] = set()
+    n = 0
+    authors = [
+        a
+        for (a,) in ws.conn.execute(
+            "SELECT DISTINCT author FROM events WHERE compartment = ? ORDER BY author",
+            (compartment,),
+        )
+    ]
+    for author in authors:
+        start = starts.get((author, compartment), 0)
+        rows = ws.conn.execute(
+            "SELECT raw, sig FROM events WHERE author = ? AND compartment = ?"
+            " AND seq > ? ORDER BY seq",
+            (author, compartment, start),
+        ).fetchall()
+        # A chain whose end is not signed here, or with bodies shed by `prune`, is left to
+        # a device that holds it whole.
+        if rows and rows[-1][1] is not None and not any(_pruned(r[0]) for r in rows):
+            runs.append((author, rows))
+    if not runs:
+        return [], {}, 0, 0
+    epoch = min(decode(r[0]).epoch for _, rows in runs for r in rows)
+    segments: list[wire.Segment] = []
+    pii_rids: set[str] = set()
+    n = 0
+    for author, rows in runs:
+        events = []
+        first = None
+        for ev, w, _sig in wire.to_wire(ws.keyring, rows, epoch):
+            first = first or ev
+            events.append(w)
+            if ev.op == OP_PUT and compartment == "people":
+                pii_rids.add(ev.rid)
+        assert first is not None
+        segments.append(wire.Segment(author, first.seq, first.prev, rows[-1][1], events))
+        n += len(events)
+    record_keys = {}
+    for rid in sorted(pii_rids):
+        key = recordkeys.get(ws.conn, ws.keyring, rid)
+        if key is not None:
+            record_keys[rid] = key
+    return segments, record_keys, n, epoch
+
+
+# -- taking a bundle in -------------------------------------------------------------------
+
+
+def _members_key_for(ws: Workspace, parsed: bundle.Parsed) -> bytes:
+    keys = ws.keyring.epochs[MEMBERS]
+    key = keys.get(parsed.epoch)
+    if key is not None:
+        this_week = bundle.week()
+        for period in range(this_week + 1, this_week - bundle.TOKEN_WEEKS - 1, -1):
+            if bundle.routing_token(key, period) == parsed.token:
+                return key
+    if parsed.epoch > max(keys) and all(
+        bundle.routing_token(k, p) != parsed.token
+        for k in keys.values()
+        for p in range(bundle.week() - 1, bundle.week() + 2)
+    ):
+        raise BundleError(
+            "the bundle is not for this workspace, or was made after a key change this "
+            "device has not received (was it removed from the workspace?): nothing applied"
+        )
+    raise BundleError(
+        f"the bundle is not for this workspace (or older than {bundle.TOKEN_WEEKS} weeks): "
+        "nothing applied"
+    )
+
+
+def read_bundle(ws: Workspace, data: bytes) -> tuple[Payload, bytes, bundle.Parsed]:
+    parsed = bundle.parse(data)
+    payload, bundle_hash = bundle.open_bundle(_members_key_for(ws, parsed), parsed)
+    return payload, bundle_hash, parsed
+
+
+def import_bundle(
+    ws: Workspace, data: bytes, progress: Callable[[int, int], None] | None = None
+) -> Imported:
+    """Verify and take in a bundle, all or nothing; `progress(done, total)` is called as
+    events are stored."""
+    payload, bundle_hash, parsed = read_bundle(ws, data)
+    sender_name = payload.sender[:4].hex()
+    if payload.sender == ws.device:
+        raise BundleError("this bundle was made by this device: give it to another one")
+    now = int(time.time() * 1000)
+    if payload.made_ms > now + MAX_CLOCK_SKEW_MS:
+        raise BundleError(
+            "the bundle is dated more than 24 hours ahead of this device's clock: check the "
+            "clocks of both devices; nothing applied"
+        )
+    if payload.recipient not in (None, ws.device):
+        raise BundleError(
+            "the bundle was made for another device: ask for one made for this device "
+            "(sync export --for); nothing applied"
+        )
+    last = ws.conn.execute(
+        "SELECT counter, bundle FROM peers WHERE device = ?", (payload.sender,)
+    ).fetchone()
+    if last is not None:
+        if payload.counter == last[0] and bundle_hash == last[1]:
+            return Imported(0, 0, sender_name, already=True)
+        if payload.counter <= last[0]:
+            _raise_alarm(ws, "replay", f"an older bundle from {sender_name} was offered again")
+            raise BundleError(
+                f"an older bundle from device {sender_name} than one already taken in "
+                "(a replay): nothing applied"
+            )
+    try:
+        with ws.transaction():
+            new, skipped = _take_in(ws, payload, parsed, progress)
+            sender = members.member(ws.conn, payload.sender)
+            if sender is None:
+                raise BundleError(
+                    f"the bundle's sender {sender_name} is not a member of this workspace: "
+                    "nothing applied"
+                )
+            ws.conn.execute(
+                "INSERT OR REPLACE INTO peers VALUES (?, ?, ?, ?, ?)",
+                (
+                    payload.sender,
+                    payload.counter,
+                    bundle_hash,
+                    msgspec.msgpack.encode(payload.frontier),
+                    now,
+                ),
+            )
+            ws.note("sync-import", sender.name)
+    except VerificationError as exc:
+        if "forked" in str(exc) or "tampered" in str(exc):
+            _raise_alarm(ws, "fork", f"from {sender_name}: {exc}")
+        raise
+    return Imported(new, skipped, sender.name)
+
+
+def _take_in(
+    ws: Workspace,
+    payload: Payload,
+    parsed: bundle.Parsed,
+    progress: Callable[[int, int], None] | None,
+) -> tuple[int, int]:
+    """Members first (they may bring the keys of a new epoch), then every other part this
+    device holds keys for."""
+    ordered = sorted(payload.sections, key=lambda s: (s.compartment != MEMBERS, s.compartment))
+    rows: list[tuple[bytes, bytes | None]] = []
+    record_keys: dict[str, bytes] = {}
+    new = 0
+    for section in ordered:
+        key = ws.keyring.epochs.get(section.compartment, {}).get(section.epoch)
+        if key is None:
+            if (
+                section.compartment in ws.keyring.epochs
+                and section.epoch > ws.keyring.current_epoch(section.compartment)
+            ):
+                raise BundleError(
+                    f"the bundle's {section.compartment} part is sealed under a key epoch this "
+                    "device never received: nothing applied"
+                )
+            continue  # a compartment this device's role does not hold
+        body = msgspec.msgpack.decode(
+            bundle.open_section(key, parsed.header, section), type=_SectionIn
+        )
+        section_rows = wire.from_wire(
+            ws.keyring, ws.keyring.workspace_id, section.compartment, body.segments
+        )
+        if section.compartment == MEMBERS:
+            new += ws.ingest(section_rows, sender=payload.sender)
+        else:
+            rows.extend(section_rows)
+        record_keys.update(body.record_keys)
+    total = len(rows)
+    step = (lambda n: progress(n, total)) if progress else None
+    taken = ws.ingest(rows, progress=step, sender=payload.sender)
+    if progress:
+        progress(total, total)
+    _store_record_keys(ws, record_keys)
+    return new + taken, total - taken  # skipped: already held, or a revoked device's
+
+
+class _SectionIn(msgspec.Struct, array_like=True):
+    segments: list[wire.Segment]
+    record_keys: dict[str, bytes]
+
+
+def _store_record_keys(ws: Workspace, keys: dict[str, bytes]) -> None:
+    if "people" not in ws.keyring.epochs:
+        return
+    forgotten = {rid for (rid,) in ws.conn.execute("SELECT rid FROM forgotten")}
+    for rid, key in keys.items():
+        if rid in forgotten or recordkeys.get(ws.conn, ws.keyring, rid) is not None:
+            continue
+        recordkeys.put(ws.conn, ws.keyring, rid, key)
+
+
+def export_to_file(ws: Workspace, out: Path, for_member: str | None = None) -> Exported:
+    from fieldledger.files import write_atomic
+
+    exported = export_bundle(ws, for_member)
+    write_atomic(out, exported.data)
+    return exported
