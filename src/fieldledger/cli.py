@@ -49,6 +49,8 @@ def _register_subcommands() -> None:
     # Their modules import only typer at the top, so --help stays fast.
     from fieldledger.cli_evidence import evidence_app
     from fieldledger.cli_import import import_command
+    from fieldledger.cli_net import relay_app, serve_command, sync_http_command, sync_relay_command
+    from fieldledger.cli_recovery import recovery_app
     from fieldledger.cli_sync import join_command, member_app, sync_app
 
     app.add_typer(evidence_app, name="evidence")
@@ -56,6 +58,11 @@ def _register_subcommands() -> None:
     app.add_typer(sync_app, name="sync")
     app.add_typer(member_app, name="member")
     app.command("join")(join_command)
+    app.add_typer(recovery_app, name="recovery")
+    app.add_typer(relay_app, name="relay")
+    app.command("serve")(serve_command)
+    sync_app.command("http")(sync_http_command)
+    sync_app.command("relay")(sync_relay_command)
 
 
 class _State:

@@ -56,6 +56,13 @@ def sync_export(
             help="Only what this member lacks, in its role's compartments (see member list).",
         ),
     ] = None,
+    full: Annotated[
+        bool,
+        typer.Option(
+            "--full",
+            help="Everything this device holds: a backup to restore from with a recovery kit.",
+        ),
+    ] = False,
 ) -> None:
     """Write a bundle: the records another device lacks, sealed for this workspace only.
     Carry it on a USB stick or send it by any messaging app; delete it once imported."""
@@ -65,7 +72,9 @@ def sync_export(
 
     out = out or _neutral_name()
     with _open() as ws:
-        exported = export_bundle(ws, for_member)
+        if full and for_member:
+            raise typer.BadParameter("--full is for everyone: leave out --for")
+        exported = export_bundle(ws, for_member, full=full)
         write_atomic(out, exported.data)
     whom = f" for {exported.recipient}" if exported.recipient else ""
     _console().print(f"wrote {out}: {exported.events} events{whom}, {len(exported.data)} bytes")
@@ -245,6 +254,7 @@ def join_command(
         typer.Option("--reply-out", help="Network invitation: where to write the reply."),
     ] = None,
     label: Annotated[str, typer.Option("--label", help="A name for this device.")] = "device",
+    insecure_fast_kdf: Annotated[bool, typer.Option("--insecure-fast-kdf", hidden=True)] = False,
 ) -> None:
     """Join a workspace on this device, in the --workspace folder, with a new passphrase."""
     from fieldledger.cli import _console, _new_passphrase, _passphrase, _workspace_path, state
@@ -268,7 +278,10 @@ def join_command(
         code = _read_code(code_file, "The code the admin told you")
         if reply_out is None:
             reply_out = _neutral_name()
-    result = invite.join(path, data, passphrase, secret=secret, code=code, label=label)
+    from fieldledger.vault.kdf import TEST_PARAMS
+
+    fast = {"params": TEST_PARAMS, "check_strength": False} if insecure_fast_kdf else {}
+    result = invite.join(path, data, passphrase, secret=secret, code=code, label=label, **fast)
     if isinstance(result, bytes):
         write_atomic(reply_out, result)
         console.print(

@@ -54,7 +54,8 @@ class Exported:
 class Imported:
     events: int
     skipped: int
-    sender: str
+    sender: str  # how people name the sending device
+    device: bytes  # its key
     already: bool = False
 
 
@@ -93,17 +94,25 @@ def _raise_alarm(ws: Workspace, kind: str, detail: str) -> None:
 
 
 def _start_points(
-    ws: Workspace, recipient: members.Member | None, role: str | None = None
+    ws: Workspace, recipient: members.Member | None, role: str | None, full: bool
 ) -> tuple[dict, set[str]]:
     """Per chain, the sequence after which to send; and the compartments to carry."""
     held = set(ws.keyring.epochs)
+    if full:  # a backup, or what a restore starts from: everything held here
+        return {}, held
     if role is not None:  # a device about to join: everything its role holds
         return {}, held & set(compartments_of(role))
     if recipient is not None:
         known = peer_frontier(ws.conn, recipient.device) or {}
         return {k: s for k, (s, _) in known.items()}, held & set(compartments_of(recipient.role))
-    # For anyone: what the member furthest behind lacks, per compartment it holds.
-    others = [m for m in members.all_members(ws.conn) if m.active and m.device != ws.device]
+    # For anyone: what the member furthest behind lacks, per compartment it holds. A
+    # recovery kit never sends a frontier: it does not hold things back (`full` does).
+    kits = {d for (d,) in ws.conn.execute("SELECT device FROM recovery_kits")}
+    others = [
+        m
+        for m in members.all_members(ws.conn)
+        if m.active and m.device != ws.device and m.device not in kits
+    ]
     starts: dict[tuple[bytes, str], int] = {}
     chains = frontier(ws.conn)
     for chain in chains:
@@ -118,13 +127,17 @@ def _start_points(
 
 
 def export_bundle(
-    ws: Workspace, for_member: str | None = None, *, role: str | None = None
+    ws: Workspace,
+    for_member: str | None = None,
+    *,
+    role: str | None = None,
+    full: bool = False,
 ) -> Exported:
     """A bundle for one member (what it lacks, in its role's compartments), for a device
-    of `role` that is joining (all its role holds), or for anyone (what the member furthest
-    behind lacks)."""
+    of `role` that is joining (all its role holds), for anyone (what the member furthest
+    behind lacks), or `full`: everything this device holds, as a backup to restore from."""
     recipient = members.find(ws.conn, for_member) if for_member else None
-    starts, carried = _start_points(ws, recipient, role)
+    starts, carried = _start_points(ws, recipient, role, full)
     parts = []
     total = 0
     for compartment in sorted(carried):
@@ -247,18 +260,28 @@ def _members_key_for(ws: Workspace, parsed: bundle.Parsed) -> bytes:
     )
 
 
-def read_bundle(ws: Workspace, data: bytes) -> tuple[Payload, bytes, bundle.Parsed]:
+def read_bundle(
+    ws: Workspace, data: bytes, *, any_age: bool = False
+) -> tuple[Payload, bytes, bundle.Parsed]:
     parsed = bundle.parse(data)
-    payload, bundle_hash = bundle.open_bundle(_members_key_for(ws, parsed), parsed)
+    key = ws.keyring.epochs[MEMBERS].get(parsed.epoch) if any_age else None
+    payload, bundle_hash = bundle.open_bundle(key or _members_key_for(ws, parsed), parsed)
     return payload, bundle_hash, parsed
 
 
 def import_bundle(
-    ws: Workspace, data: bytes, progress: Callable[[int, int], None] | None = None
+    ws: Workspace,
+    data: bytes,
+    progress: Callable[[int, int], None] | None = None,
+    *,
+    alarm_on_replay: bool = True,
+    any_age: bool = False,
 ) -> Imported:
     """Verify and take in a bundle, all or nothing; `progress(done, total)` is called as
-    events are stored."""
-    payload, bundle_hash, parsed = read_bundle(ws, data)
+    events are stored. A relay keeps old bundles as a matter of course: its client passes
+    `alarm_on_replay=False`. A restore passes `any_age` to take in bundles older than the
+    routing-token window."""
+    payload, bundle_hash, parsed = read_bundle(ws, data, any_age=any_age)
     sender_name = payload.sender[:4].hex()
     if payload.sender == ws.device:
         raise BundleError("this bundle was made by this device: give it to another one")
@@ -273,20 +296,22 @@ def import_bundle(
             "the bundle was made for another device: ask for one made for this device "
             "(sync export --for); nothing applied"
         )
-    last = ws.conn.execute(
-        "SELECT counter, bundle FROM peers WHERE device = ?", (payload.sender,)
-    ).fetchone()
-    if last is not None:
-        if payload.counter == last[0] and bundle_hash == last[1]:
-            return Imported(0, 0, sender_name, already=True)
-        if payload.counter <= last[0]:
-            _raise_alarm(ws, "replay", f"an older bundle from {sender_name} was offered again")
-            raise BundleError(
-                f"an older bundle from device {sender_name} than one already taken in "
-                "(a replay): nothing applied"
-            )
+    replayed = False
     try:
+        # The replay check runs inside the transaction (BEGIN IMMEDIATE), so two imports
+        # from the same sender at once (a server and the CLI) cannot roll the counter back.
         with ws.transaction():
+            last = ws.conn.execute(
+                "SELECT counter, bundle FROM peers WHERE device = ?", (payload.sender,)
+            ).fetchone()
+            if last is not None and payload.counter == last[0] and bundle_hash == last[1]:
+                return Imported(0, 0, _name(ws, payload.sender), payload.sender, already=True)
+            if last is not None and payload.counter <= last[0]:
+                replayed = True
+                raise BundleError(
+                    f"an older bundle from device {sender_name} than one already taken in "
+                    "(a replay): nothing applied"
+                )
             new, skipped = _take_in(ws, payload, parsed, progress)
             sender = members.member(ws.conn, payload.sender)
             if sender is None:
@@ -305,11 +330,20 @@ def import_bundle(
                 ),
             )
             ws.note("sync-import", sender.name)
+    except BundleError:
+        if replayed and alarm_on_replay:
+            _raise_alarm(ws, "replay", f"an older bundle from {sender_name} was offered again")
+        raise
     except VerificationError as exc:
         if "forked" in str(exc) or "tampered" in str(exc):
             _raise_alarm(ws, "fork", f"from {sender_name}: {exc}")
         raise
-    return Imported(new, skipped, sender.name)
+    return Imported(new, skipped, sender.name, payload.sender)
+
+
+def _name(ws: Workspace, device: bytes) -> str:
+    m = members.member(ws.conn, device)
+    return m.name if m else device[:4].hex()
 
 
 def _take_in(

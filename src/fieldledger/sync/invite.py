@@ -266,9 +266,9 @@ def join(
     path = Path(path)
     env = read_envelope(data)
     if env.kind in (HAND, APART):
-        raw = env.secret if env.kind == HAND else secret_from_text(secret or "")
         if env.kind == APART and not secret:
             raise InvitationError("give the invitation secret shown by the admin (--code-file)")
+        raw = env.secret if env.kind == HAND else secret_from_text(secret or "")
         payload = _open_payload(derive(raw, "invitation payload"), env.sealed)
         ws = _start_member(
             path, _new_keyring(payload, payload.role), passphrase, params, check_strength

@@ -314,8 +314,8 @@ class Membership:
         # The kit stands for an admin (it restores one); an older kit's identity is retired,
         # so it can no longer act for the workspace once a new kit exists.
         self.conn.execute(
-            "UPDATE members SET status = 'retired' WHERE label = 'recovery kit'"
-            " AND status = 'active'"
+            "UPDATE members SET status = 'retired' WHERE status = 'active'"
+            " AND device IN (SELECT device FROM recovery_kits)"
         )
         self._add_member(body["device"], body["box"], "admin", "recovery kit", ev.hlc)
         self.conn.execute(

@@ -443,7 +443,7 @@ def restore(
     path: Path | str,
     new_passphrase: str,
     mnemonics: Sequence[str],
-    bundle_data: bytes,
+    bundle_data: bytes | Sequence[bytes],
     *,
     passphrase: str = "",
     params: KdfParams | None = None,
@@ -461,7 +461,20 @@ def restore(
 
     path = Path(path)
     master = combine(mnemonics, passphrase)
-    recovered, keys, _ = _open_for_restore(master, bundle_data)
+    bundles = [bundle_data] if isinstance(bundle_data, bytes) else list(bundle_data)
+    if not bundles:
+        raise RecoveryError("give at least one bundle to restore from")
+    # The newest bundle the kit opens holds the newest keys; every bundle goes in after it.
+    opened, refusal = [], None
+    for data in bundles:
+        try:
+            opened.append(_open_for_restore(master, data))
+        except RecoveryError as exc:
+            refusal = exc
+    if not opened:
+        assert refusal is not None
+        raise refusal
+    recovered, keys, _ = max(opened, key=lambda o: o[2].made_ms)
     del master
     if path.exists() and (not path.is_dir() or any(path.iterdir())):
         raise WorkspaceError(f"{path} is not empty: choose a new folder for the workspace")
@@ -476,7 +489,7 @@ def restore(
             layout.keys_path(path), new_passphrase, params, keyring, check=check_strength
         )
         ws = Workspace._start(path, unlocked, clock, fresh=True)
-        _take_in(ws, bundle_data)
+        _take_in(ws, bundles)
         _check_kit_registered(ws, keys, recovered.kit)
         with ws.transaction():
             _sign_add(ws, keys, label)
@@ -489,19 +502,33 @@ def restore(
     return ws
 
 
-def _take_in(ws: Workspace, data: bytes) -> None:
+def _take_in(ws: Workspace, bundles: Sequence[bytes]) -> None:
+    """Take in every bundle, each sender's in the order they were made; a bundle that
+    continues a chain another one starts is tried again once that one is in."""
     from fieldledger.sync import exchange
 
-    try:
-        exchange.import_bundle(ws, data)
-    except VerificationError as exc:
-        if "does not continue its chain" not in str(exc):
-            raise
-        raise RecoveryError(
-            "the bundle holds only the latest events (it was made for devices that had the "
-            "rest): restore needs a bundle holding the whole log, such as one made for a new "
-            "device"
-        ) from None
+    waiting = list(bundles)
+    gap: VerificationError | None = None
+    while waiting:
+        left = []
+        for data in waiting:
+            try:
+                exchange.import_bundle(ws, data, alarm_on_replay=False, any_age=True)
+            except VerificationError as exc:
+                if "does not continue its chain" not in str(exc):
+                    raise
+                gap = exc
+                left.append(data)
+            except bundle.BundleError as exc:
+                if "replay" not in str(exc):
+                    raise
+        if len(left) == len(waiting):
+            raise RecoveryError(
+                "the bundles hold only the latest events (made for devices that had the "
+                "rest): restore from a full bundle (sync export --full), or from every bundle "
+                "a relay holds"
+            ) from gap
+        waiting = left
 
 
 def _remove(path: Path, made: bool) -> None:
