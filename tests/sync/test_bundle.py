@@ -69,11 +69,21 @@ def test_a_bundle_file_shows_no_canary_and_no_member_key(admin, field):
     admin.add("person", {"household_id": hid, "sex": "male", "name": CANARY})
     data = exchange.export_bundle(admin).data
     assert CANARY.encode() not in data
-    for secretive in (admin.device, field.device, admin.keyring.box_public,
-                      field.keyring.box_public, admin.keyring.workspace_id):
+    for secretive in (
+        admin.device,
+        field.device,
+        admin.keyring.box_public,
+        field.keyring.box_public,
+        admin.keyring.workspace_id,
+    ):
         assert secretive not in data
-    assert len(data) == bundle.HEADER.size + bundle.STANZA_BYTES + bundle.padme(
-        len(data) - bundle.HEADER.size - bundle.STANZA_BYTES - 40) + 40
+    assert (
+        len(data)
+        == bundle.HEADER.size
+        + bundle.STANZA_BYTES
+        + bundle.padme(len(data) - bundle.HEADER.size - bundle.STANZA_BYTES - 40)
+        + 40
+    )
 
 
 @pytest.fixture
@@ -203,8 +213,11 @@ def test_a_revoked_device_is_cut_off(admin, field, documenter):
     assert documenter.exists("household", secret)
     # What the revoked device writes later is refused from it, and dropped from others.
     field.add("household", household("HH-LATE"))
-    refused(admin, exchange.export_bundle(field, admin.device.hex()[:8]).data,
-            match="after its device was revoked|after a key change")
+    refused(
+        admin,
+        exchange.export_bundle(field, admin.device.hex()[:8]).data,
+        match="after its device was revoked|after a key change",
+    )
 
 
 def test_only_an_admin_changes_membership(admin, field):
@@ -224,3 +237,35 @@ def test_a_forget_reaches_every_replica(admin, field, tmp_path):
         assert ws.list("person")[0]["forgotten"] is True
         assert ws.conn.execute("SELECT 1 FROM record_keys WHERE rid = ?", (pid,)).fetchone() is None
     coordinator.close()
+
+
+@settings(
+    max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(st.binary(max_size=6000))
+def test_arbitrary_bytes_are_refused_cleanly(field, data):
+    """Fuzzing the bundle parser: whatever the bytes, one of our own errors, never a crash."""
+    from fieldledger.errors import FieldledgerError
+
+    with pytest.raises(FieldledgerError):
+        exchange.import_bundle(field, data)
+
+
+def test_keys_sealed_by_a_device_that_is_not_admin_are_refused(
+    admin, field, documenter, monkeypatch
+):
+    send(admin, field)
+    # The field device forges a revocation, with new keys, past its own local check.
+    monkeypatch.setattr(members.Membership, "_admin", lambda self, ev: None)
+    monkeypatch.setattr("fieldledger.sync.invite._require_admin", lambda ws: None)
+    monkeypatch.setattr("fieldledger.sync.revoke._require_admin", lambda ws: None)
+    revoke(field, "documenter laptop")
+    monkeypatch.undo()
+    before = dict(admin.keyring.epochs["programme"])
+    refused(
+        admin,
+        exchange.export_bundle(field, admin.device.hex()[:8]).data,
+        match="not signed by an admin",
+    )
+    assert admin.keyring.epochs["programme"] == before
+    assert members.member(admin.conn, documenter.device).active

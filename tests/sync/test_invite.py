@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
+import tempfile
+from pathlib import Path
+
 import msgspec
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from fieldledger.errors import LedgerError
 from fieldledger.sync import exchange, invite, members
@@ -25,7 +30,11 @@ def test_a_device_joins_by_hand_and_the_admin_accepts_it(admin, tmp_path):
     made = invite.invite(admin, "field", "Ko Aung phone")
     new = invite.join(tmp_path / "new", made.data, "pw", **OPTIONS)
     assert new.keyring.role == "field" and set(new.keyring.epochs) == {
-        "people", "programme", "members", "access-log"}
+        "people",
+        "programme",
+        "members",
+        "access-log",
+    }
     assert new.exists("household", hid)
     new.add("household", household("HH-0900"))
     send(new, admin, for_member=False)
@@ -120,3 +129,24 @@ def test_a_revocation_cancels_unused_invitations(admin, field, tmp_path):
     with pytest.raises(LedgerError, match="cancelled"):
         exchange.import_bundle(admin, exchange.export_bundle(new).data)
     new.close()
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.binary(max_size=2000))
+def test_arbitrary_bytes_are_not_an_invitation(data):
+    from fieldledger.errors import FieldledgerError
+
+    try:
+        env = invite.read_envelope(data)
+    except invite.InvitationError:
+        return
+    # A well-formed envelope with nothing real inside.
+    with pytest.raises(FieldledgerError), tempfile.TemporaryDirectory() as tmp:
+        invite.join(
+            Path(tmp) / "x",
+            msgspec.msgpack.encode(env),
+            "pw",
+            secret="AAAA",
+            code="1-a-b",
+            **OPTIONS,
+        )
