@@ -66,7 +66,7 @@ def decode(raw: bytes) -> Event:
     """Decode canonical bytes; anything else is refused."""
     try:
         event = _decoder.decode(raw)
-    except (msgspec.DecodeError, msgspec.ValidationError) as exc:
+    except (msgspec.DecodeError, ValueError) as exc:  # ValueError: text not UTF-8
         raise VerificationError(f"an event does not decode: {exc}") from exc
     if _encoder.encode(event) != raw:
         raise VerificationError(f"event {event.label} is not in canonical form", event.label)

@@ -59,6 +59,6 @@ def open_log(key: bytes, blob: bytes) -> LogBody:
         struct.error,
         zstandard.ZstdError,
         msgspec.DecodeError,
-        msgspec.ValidationError,
+        ValueError,  # text that is not UTF-8
     ) as exc:
         raise LogFileError(refusal) from exc

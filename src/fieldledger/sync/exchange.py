@@ -370,9 +370,14 @@ def _take_in(
                     "device never received: nothing applied"
                 )
             continue  # a compartment this device's role does not hold
-        body = msgspec.msgpack.decode(
-            bundle.open_section(key, parsed.header, section), type=_SectionIn
-        )
+        try:
+            body = msgspec.msgpack.decode(
+                bundle.open_section(key, parsed.header, section), type=_SectionIn
+            )
+        except (msgspec.DecodeError, ValueError) as exc:
+            raise BundleError(
+                f"the bundle's {section.compartment} part does not decode: nothing applied"
+            ) from exc
         section_rows = wire.from_wire(
             ws.keyring, ws.keyring.workspace_id, section.compartment, body.segments
         )

@@ -107,7 +107,7 @@ def _encode(env: Envelope) -> bytes:
 def read_envelope(data: bytes) -> Envelope:
     try:
         env = msgspec.msgpack.decode(data, type=Envelope)
-    except (msgspec.DecodeError, msgspec.ValidationError):
+    except (msgspec.DecodeError, ValueError):  # ValueError: text that is not UTF-8
         raise InvitationError("the file is not an invitation, reply or welcome") from None
     if env.version != VERSION:
         raise InvitationError(f"invitation format {env.version} is unknown: update fieldledger")
@@ -204,7 +204,7 @@ def invite(ws: Workspace, role: str, label: str, mode: str = "hand") -> Invitati
 def _open_payload(key: bytes, sealed: bytes) -> Payload:
     try:
         signed = msgspec.msgpack.decode(unseal(key, sealed), type=Signed)
-    except (SealBroken, msgspec.DecodeError, msgspec.ValidationError):
+    except (SealBroken, msgspec.DecodeError, ValueError):
         raise InvitationError(
             "the invitation does not open with this secret (mistyped, or another invitation)"
         ) from None

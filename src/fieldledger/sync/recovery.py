@@ -346,7 +346,7 @@ def _open_for_restore(master: bytes, data: bytes) -> tuple[RecoveredKeys, _KitKe
         )
     try:
         recovered = msgspec.msgpack.decode(plain, type=RecoveredKeys)
-    except msgspec.DecodeError:
+    except (msgspec.DecodeError, ValueError):
         raise RecoveryError("the bundle's recovery stanza is damaged: nothing restored") from None
     keys = _KitKeys.derive(master, recovered.workspace_id)
     members_key = recovered.epochs.get(MEMBERS, {}).get(parsed.epoch)
