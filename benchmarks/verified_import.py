@@ -55,7 +55,7 @@ def main() -> int:
         # security locks and wipes every allocation, so a second open store slows the first.
         devices = []
         for run in range(args.repeats):
-            b = a.spawn_device(Path(tmp, f"b{run}"), "pw", params=TEST_PARAMS, check_strength=False)
+            b = a.add_device(Path(tmp, f"b{run}"), "pw", params=TEST_PARAMS, check_strength=False)
             devices.append((b.path, b.keyring))
             b.close()
         a.close()

@@ -269,3 +269,9 @@ def test_keys_sealed_by_a_device_that_is_not_admin_are_refused(
     )
     assert admin.keyring.epochs["programme"] == before
     assert members.member(admin.conn, documenter.device).active
+
+
+def test_personal_data_of_incidents_travels_with_its_key(admin, documenter):
+    iid = admin.add("incident", {**VALID["incident"], "narrative": CANARY})
+    send(admin, documenter)
+    assert documenter.get("incident", iid)["narrative"] == CANARY

@@ -21,6 +21,7 @@ from fieldledger.errors import VerificationError
 from fieldledger.ledger import store as log
 from fieldledger.ledger.event import OP_PUT, PRUNED, decode
 from fieldledger.ledger.incoming import MAX_CLOCK_SKEW_MS
+from fieldledger.records import REGISTRY
 from fieldledger.sync import bundle, members, wire
 from fieldledger.sync.bundle import BundleError, Payload, Section, SectionBody
 from fieldledger.sync.roles import MEMBERS, compartments_of
@@ -41,6 +42,9 @@ CREATE TABLE IF NOT EXISTS alarms (
 """
 
 Frontier = dict[tuple[bytes, str], tuple[int, bytes]]
+# Record families whose personal data is sealed under a key of the record's own: their keys
+# travel with them (people, incidents, security incidents, feedback).
+_PERSONAL = {t.name for t in REGISTRY.values() if t.pii}
 
 
 @dataclass(frozen=True)
@@ -221,7 +225,7 @@ def _segments(
         for ev, w, _sig in wire.to_wire(ws.keyring, rows, epoch):
             first = first or ev
             events.append(w)
-            if ev.op == OP_PUT and compartment == "people":
+            if ev.op == OP_PUT and ev.rtype in _PERSONAL:
                 pii_rids.add(ev.rid)
         assert first is not None
         segments.append(wire.Segment(author, first.seq, first.prev, rows[-1][1], events))
@@ -401,8 +405,6 @@ class _SectionIn(msgspec.Struct, array_like=True):
 
 
 def _store_record_keys(ws: Workspace, keys: dict[str, bytes]) -> None:
-    if "people" not in ws.keyring.epochs:
-        return
     forgotten = {rid for (rid,) in ws.conn.execute("SELECT rid FROM forgotten")}
     for rid, key in keys.items():
         if rid in forgotten or recordkeys.get(ws.conn, ws.keyring, rid) is not None:
