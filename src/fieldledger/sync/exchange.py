@@ -218,11 +218,15 @@ def _segments(
     epoch = min(decode(r[0]).epoch for _, rows in runs for r in rows)
     segments: list[wire.Segment] = []
     pii_rids: set[str] = set()
+
+    def record_key(rid: str) -> bytes | None:
+        return recordkeys.get(ws.conn, ws.keyring, rid)
+
     n = 0
     for author, rows in runs:
         events = []
         first = None
-        for ev, w, _sig in wire.to_wire(ws.keyring, rows, epoch):
+        for ev, w, _sig in wire.to_wire(ws.keyring, rows, epoch, record_key):
             first = first or ev
             events.append(w)
             if ev.op == OP_PUT and ev.rtype in _PERSONAL:
@@ -382,8 +386,13 @@ def _take_in(
             raise BundleError(
                 f"the bundle's {section.compartment} part does not decode: nothing applied"
             ) from exc
+        keys = body.record_keys
+
+        def record_key(rid: str, keys: dict[str, bytes] = keys) -> bytes | None:
+            return keys.get(rid) or recordkeys.get(ws.conn, ws.keyring, rid)
+
         section_rows = wire.from_wire(
-            ws.keyring, ws.keyring.workspace_id, section.compartment, body.segments
+            ws.keyring, ws.keyring.workspace_id, section.compartment, body.segments, record_key
         )
         if section.compartment == MEMBERS:
             new += ws.ingest(section_rows, sender=payload.sender)

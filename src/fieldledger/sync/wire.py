@@ -12,7 +12,8 @@ signature a segment carries, its last event's, then authenticates the whole run
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
+from typing import Any
 
 import msgspec
 
@@ -28,15 +29,24 @@ from fieldledger.ledger.event import (
     open_plain_body,
     seal_plain_body,
 )
+from fieldledger.records import REGISTRY
+from fieldledger.records.text import TEXT_NOTES
+from fieldledger.vault import recordkeys
 from fieldledger.vault.keyring import Keyring
 
 PLAIN = 0  # body is the plaintext; the receiver seals it again
 SEALED = 1  # body is the sealed bytes as stored
+PERSONAL = 2  # plaintext, and its personal values too (msgpack ext 1): sealed again as well
+_OPEN = 1  # msgpack ext code of a personal value carried open
+
+# record family -> its personal-data fields
+_PERSONAL_FIELDS = {t.name: t.pii for t in REGISTRY.values() if t.pii}
+RecordKey = Callable[[str], "bytes | None"]
 
 
 class WireEvent(msgspec.Struct, array_like=True, frozen=True):
     epoch: int
-    hlc: int
+    hlc: int  # the clock's rise since the event before in the segment (the first: its clock)
     rtype: str
     rid: str
     op: str
@@ -54,25 +64,72 @@ class Segment(msgspec.Struct, array_like=True, frozen=True):
 
 
 def to_wire(
-    keyring: Keyring, rows: Iterable[tuple[bytes, bytes | None]], plain_epoch: int
+    keyring: Keyring,
+    rows: Iterable[tuple[bytes, bytes | None]],
+    plain_epoch: int,
+    record_key: RecordKey,
 ) -> Iterator[tuple[Event, WireEvent, bytes | None]]:
     """(event, its wire form, stored signature) for rows of one chain, in order. Only
-    bodies of `plain_epoch` (the epoch of the section's seal) travel as plaintext."""
+    bodies of `plain_epoch` (the epoch of the section's seal) travel as plaintext, and their
+    personal values too when this device holds the record's key."""
+    last_hlc = 0
     for raw, sig in rows:
         ev = decode(raw)
-        plain = b""
+        rise, last_hlc = ev.hlc - last_hlc, ev.hlc
+        body, form = ev.body, SEALED
         if ev.epoch == plain_epoch:
             key = keyring.epochs[ev.compartment][ev.epoch]
             plain = open_plain_body(key, ev)
-        if plain and seal_plain_body(key, plain, event_ad(ev)) == ev.body:
-            body, form = plain, PLAIN
-        else:
-            body, form = ev.body, SEALED
-        yield ev, WireEvent(ev.epoch, ev.hlc, ev.rtype, ev.rid, ev.op, ev.heads, body, form), sig
+            if seal_plain_body(key, plain, event_ad(ev)) == ev.body:
+                body, form = plain, PLAIN
+                fields = _PERSONAL_FIELDS.get(ev.rtype)
+                rkey = record_key(ev.rid) if fields else None
+                opened = _open_personal(plain, ev.rid, rkey, fields) if rkey else None
+                if opened is not None:
+                    body, form = opened, PERSONAL
+        yield ev, WireEvent(ev.epoch, rise, ev.rtype, ev.rid, ev.op, ev.heads, body, form), sig
+
+
+def _personal_values(body: dict, fields: frozenset[str]) -> Iterator[tuple[str, Any, Any]]:
+    """(field name for the seal, container, index) of every personal value in a body."""
+    for name in fields:
+        if name in body:
+            yield name, body, name
+    notes = body.get(TEXT_NOTES)
+    if isinstance(notes, dict):
+        for name, note in notes.items():
+            if name in fields and isinstance(note, list) and note:
+                yield f"{name}#typed", note, 0
+
+
+def _open_personal(plain: bytes, rid: str, key: bytes, fields: frozenset[str]) -> bytes | None:
+    """The body with its sealed personal values open, or None when the receiver could not
+    rebuild the exact bytes from it (a value sealed before sealing was deterministic)."""
+    body = msgspec.msgpack.decode(plain)
+    for name, holder, at in _personal_values(body, fields):
+        sealed = holder[at]
+        if isinstance(sealed, bytes):
+            value = recordkeys.open_encoded(key, rid, name, sealed)
+            holder[at] = msgspec.msgpack.Ext(_OPEN, value)
+    opened = msgspec.msgpack.encode(body)
+    return opened if _seal_personal(opened, rid, key, fields) == plain else None
+
+
+def _seal_personal(opened: bytes, rid: str, key: bytes, fields: frozenset[str]) -> bytes:
+    body = msgspec.msgpack.decode(opened)
+    for name, holder, at in _personal_values(body, fields):
+        value = holder[at]
+        if isinstance(value, msgspec.msgpack.Ext) and value.code == _OPEN:
+            holder[at] = recordkeys.seal_encoded(key, rid, name, value.data)
+    return msgspec.msgpack.encode(body)
 
 
 def from_wire(
-    keyring: Keyring, workspace: bytes, compartment: str, segments: list[Segment]
+    keyring: Keyring,
+    workspace: bytes,
+    compartment: str,
+    segments: list[Segment],
+    record_key: RecordKey,
 ) -> list[tuple[bytes, bytes | None]]:
     """Rebuild (raw, signature) rows; the signature only on each segment's last event."""
     rows: list[tuple[bytes, bytes | None]] = []
@@ -80,8 +137,10 @@ def from_wire(
     for segment in segments:
         prev = segment.prev
         last = len(segment.events) - 1
+        hlc = 0
         for i, w in enumerate(segment.events):
             seq = segment.first + i
+            hlc += w.hlc
             if w.form == SEALED:
                 body = w.body
             else:
@@ -91,8 +150,18 @@ def from_wire(
                         f"event {segment.author[:4].hex()}/{compartment}/{seq}: sealed under "
                         f"key epoch {w.epoch}, which this device does not hold"
                     )
+                plain = w.body
+                if w.form == PERSONAL:
+                    rkey = record_key(w.rid)
+                    fields = _PERSONAL_FIELDS.get(w.rtype)
+                    if rkey is None or fields is None:
+                        raise VerificationError(
+                            f"event {segment.author[:4].hex()}/{compartment}/{seq}: the bundle "
+                            "lacks the key of its personal data"
+                        )
+                    plain = _seal_personal(w.body, w.rid, rkey, fields)
                 ad = _ad(workspace, segment.author, compartment, w, seq)
-                body = seal_plain_body(key, w.body, ad)
+                body = seal_plain_body(key, plain, ad)
             raw = encode(
                 Event(
                     FORMAT,
@@ -102,7 +171,7 @@ def from_wire(
                     w.epoch,
                     seq,
                     prev,
-                    w.hlc,
+                    hlc,
                     w.rtype,
                     w.rid,
                     w.op,

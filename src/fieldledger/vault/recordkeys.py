@@ -18,7 +18,7 @@ from collections.abc import Callable
 
 import msgspec
 
-from fieldledger.crypto import SealBroken, new_key, seal, unseal
+from fieldledger.crypto import SealBroken, new_key, seal, seal_deterministic, unseal
 from fieldledger.errors import ForgottenRecord
 from fieldledger.vault.keyring import Keyring
 from fieldledger.vault.store import Connection
@@ -107,7 +107,21 @@ def finish_rotation(conn: Connection, keyring: Keyring, save: SaveKeyring) -> No
 
 
 def seal_value(key: bytes, rid: str, field: str, value: object) -> bytes:
-    return seal(key, msgspec.msgpack.encode(value), _ad(rid) + b"\0" + field.encode())
+    return seal_encoded(key, rid, field, msgspec.msgpack.encode(value))
+
+
+def seal_encoded(key: bytes, rid: str, field: str, encoded: bytes) -> bytes:
+    """Deterministic (the nonce comes from key, record, field and value), so sync can carry
+    the value inside a sealed section and the receiver, holding the record key, rebuild the
+    exact bytes. Only an unchanged value of one field of one record seals the same twice."""
+    return seal_deterministic(key, encoded, _ad(rid) + b"\0" + field.encode())
+
+
+def open_encoded(key: bytes, rid: str, field: str, blob: bytes) -> bytes:
+    try:
+        return unseal(key, blob, _ad(rid) + b"\0" + field.encode())
+    except SealBroken as exc:
+        raise ForgottenRecord(f"{rid}: personal data does not decrypt") from exc
 
 
 def open_value(key: bytes, rid: str, field: str, blob: bytes) -> object:
