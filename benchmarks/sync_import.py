@@ -40,6 +40,7 @@ from fieldledger.ledger.event import (
     seal_plain_body,
 )
 from fieldledger.sync import bundle, exchange, wire
+from fieldledger.vault import recordkeys
 from fieldledger.vault.kdf import TEST_PARAMS
 from fieldledger.workspace import Workspace
 
@@ -52,6 +53,7 @@ PER_HOUSEHOLD = 15  # events demo.fill adds per household, about (sync_wire.py: 
 class SectionIn(msgspec.Struct, array_like=True):
     segments: list[wire.Segment]
     record_keys: dict[str, bytes]
+    key_batches: dict[str, tuple[bytes, list[str]]]
 
 
 def fill_to(ws: Workspace, n: int, seed: int) -> None:
@@ -112,8 +114,11 @@ def phases(ws: Workspace, data: bytes) -> dict[str, float]:
         t_open += time.perf_counter() - start
         bodies.append((s.compartment, body))
     for compartment, body in bodies:
+        keys = dict(body.record_keys)
+        for seed, rids in body.key_batches.values():
+            keys.update((rid, recordkeys.key_of(seed, rid)) for rid in rids)
         start = time.perf_counter()
-        wire.from_wire(ws.keyring, ws.keyring.workspace_id, compartment, body.segments)
+        wire.from_wire(ws.keyring, ws.keyring.workspace_id, compartment, body.segments, keys.get)
         t_wire += time.perf_counter() - start
     out["open the sections (unseal, zstd, msgpack)"] = t_open
     out["rebuild events (seal bodies again, encode, hash links)"] = t_wire

@@ -112,12 +112,18 @@ def test_forget_destroys_the_key_and_old_copies_stay_unreadable(ws, ws_path, tmp
     assert recordkeys.get(ws.conn, ws.keyring, pid) is None
     assert ws.get("person", keep)["name"] == "U Kyaw Win"  # others survive the rotation
     assert not old_kek_ids & set(ws.keyring.person_keks)
+    # The remnant holds the seed of the batch the person's key came from: no KEK left
+    # anywhere opens it.
     remnant = open_store(tmp_path / "remnant.bin", ws.keyring.db_key)
-    wrapped = remnant.execute("SELECT wrapped FROM record_keys WHERE rid = ?", (pid,)).fetchone()
+    (batch,) = remnant.execute("SELECT batch FROM batch_records WHERE rid = ?", (pid,)).fetchone()
+    wrapped = remnant.execute(
+        "SELECT wrapped FROM key_batches WHERE batch = ?", (batch,)
+    ).fetchone()
     remnant.close()
     for kek in ws.keyring.person_keks.values():
         with pytest.raises(SealBroken):
-            unseal(kek, wrapped[0], b"record-key\0" + pid.encode())
+            unseal(kek, wrapped[0], b"record-key batch\0" + batch.encode())
+    assert ws.conn.execute("SELECT 1 FROM key_batches WHERE batch = ?", (batch,)).fetchone() is None
     # The key file holds no copy of the old KEK either: reopen and check.
     ws.close()
     again = Workspace.open(ws_path, PASSPHRASE)

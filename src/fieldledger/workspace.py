@@ -75,6 +75,9 @@ from fieldledger.views.schema import create_views, drop_views
 VIEWS_VERSION = 4
 
 
+_decode_body = msgspec.msgpack.Decoder(dict).decode
+
+
 def new_id(prefix: str) -> str:
     return f"{prefix}-{base64.b32encode(os.urandom(5)).decode()}"
 
@@ -300,7 +303,7 @@ class Workspace:
         except BaseException:
             self.conn.execute("ROLLBACK")
             self._fold = Fold(self.conn, self.keyring)  # drop state of the undone fold
-            self._members.changed = False
+            self._members.rolled_back()
             raise
         finally:
             self._depth = 0
@@ -392,8 +395,10 @@ class Workspace:
             fields[text.TEXT_NOTES] = notes
         with self.transaction():
             if rtype.pii:
-                key = recordkeys.create(self.conn, self.keyring, rid)
+                epoch = self.keyring.current_epoch(rtype.compartment)
+                key = recordkeys.create(self.conn, self.keyring, rid, self.device, epoch)
                 self._seal_pii(rtype, rid, key, fields)
+                fields[recordkeys.BODY_FIELD] = recordkeys.batch_of(self.conn, rid)
             self.append(rtype.compartment, rtype.name, rid, OP_PUT, fields)
             for name, part in apart.items():
                 if any(v is not None for v in part.values()):
@@ -427,6 +432,7 @@ class Workspace:
             raise UnknownRecord(f"no {rtype.name} with id {rid}")
         data, notes = text.normalise_fields({k: v for k, v in data.items() if k != "id"})
         kept_notes = {k: v for k, v in current.pop(text.TEXT_NOTES, {}).items() if k not in data}
+        batch = current.pop(recordkeys.BODY_FIELD, None)
         plain = {k: v for k, v in current.items() if k not in rtype.pii}
         held_apart = {c.name: self._current_body(c, rid) for c in companions.of(rtype)}
         for part in held_apart.values():
@@ -436,6 +442,8 @@ class Workspace:
         apart = companions.split(rtype, fields)
         if notes or kept_notes:
             fields[text.TEXT_NOTES] = {**kept_notes, **notes}
+        if batch:
+            fields[recordkeys.BODY_FIELD] = batch
         with self.transaction():
             for name, part in apart.items():
                 if part != {k: (held_apart[name] or {}).get(k) for k in part}:
@@ -610,6 +618,7 @@ class Workspace:
             f'SELECT _conflict FROM "{rtype.table}" WHERE id = ?', (rid,)
         ).fetchone()
         body.pop(text.TEXT_NOTES, None)
+        body.pop(recordkeys.BODY_FIELD, None)
         result = {"id": rid, **body, "conflict": bool(row[0])}
         for companion in companions.of(rtype):
             result.update(self._current_body(companion, rid) or {})
@@ -769,7 +778,7 @@ class Workspace:
 
     def ingest(
         self,
-        rows: Iterable[tuple[bytes, bytes | None]],
+        rows: Iterable[tuple],
         progress: Callable[[int], None] | None = None,
         *,
         sender: bytes | None = None,
@@ -792,7 +801,7 @@ class Workspace:
                 key=lambda a: (a.event.hlc, a.event.author, a.event.seq),
             )
             for a in changes:
-                body = self._fold.body(a.event)
+                body = _decode_body(a.plain) if a.plain else self._fold.body(a.event)
                 if body is None:
                     raise members.MembershipError(
                         f"membership change {a.event.label}: this device cannot read it "
@@ -832,7 +841,7 @@ class Workspace:
             )
             for n, a in enumerate(taken, start=1):
                 self.clock.observe(a.event.hlc)
-                self._fold.apply(a.event, a.hash)
+                self._fold.apply(a.event, a.hash, _decode_body(a.plain) if a.plain else None)
                 if progress and n % 1000 == 0:
                     progress(n)
         return len(taken)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import shutil
 
+import msgspec
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -275,3 +276,36 @@ def test_personal_data_of_incidents_travels_with_its_key(admin, documenter):
     iid = admin.add("incident", {**VALID["incident"], "narrative": CANARY})
     send(admin, documenter)
     assert documenter.get("incident", iid)["narrative"] == CANARY
+
+
+def test_people_keys_travel_one_seed_per_batch_and_a_forget_shreds_it(admin, field, tmp_path):
+    from fieldledger.vault import recordkeys
+
+    hid = admin.add("household", household())
+    pids = [
+        admin.add("person", {"household_id": hid, "sex": "female", "name": f"Daw {i}"})
+        for i in range(5)
+    ]
+    stale = exchange.export_bundle(admin).data  # made before the forget: it holds the seed
+    payload, _, parsed = exchange.read_bundle(field, stale)
+    people = next(s for s in payload.sections if s.compartment == "people")
+    body = msgspec.msgpack.decode(
+        bundle.open_section(field.keyring.epochs["people"][people.epoch], parsed.header, people),
+        type=bundle.SectionBody,
+    )
+    assert body.record_keys == {} and len(body.key_batches) == 1  # one seed, not five keys
+    admin.forget(pids[0])
+    assert recordkeys.get(admin.conn, admin.keyring, pids[0]) is None
+    assert admin.get("person", pids[1])["name"] == "Daw 1"
+    fresh = exchange.export_bundle(admin, field.device.hex()[:8]).data
+    exchange.import_bundle(field, fresh)
+    shown = {p["id"]: p for p in field.list("person", reveal=True)}
+    assert shown[pids[0]]["forgotten"] is True
+    assert {p["name"] for p in shown.values()} == {None, "Daw 1", "Daw 2", "Daw 3", "Daw 4"}
+    # The stale bundle, delivered late (to a third device that had the forget already, or
+    # here through the importer directly), never brings the shredded seed back.
+    recordkeys.put_batch(
+        field.conn, field.keyring, *next((b, s, r) for b, (s, r) in body.key_batches.items())
+    )
+    assert recordkeys.get(field.conn, field.keyring, pids[0]) is None
+    assert field.conn.execute("SELECT count(*) FROM key_batches").fetchone()[0] == 0

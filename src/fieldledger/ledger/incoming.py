@@ -29,21 +29,21 @@ class Incoming:
     hash: bytes
     raw: bytes
     sig: bytes | None
+    plain: bytes | None = None  # the body's plaintext, when the carrier had it (sync)
 
 
 def _refuse(ev: Event, reason: str) -> VerificationError:
     return VerificationError(f"event {ev.label}: {reason}", ev.label)
 
 
-def check(
-    conn: Connection, workspace: bytes, rows: Iterable[tuple[bytes, bytes | None]], now_ms: int
-) -> list[Incoming]:
-    """The events of `rows` that are new here, in chain order, each segment verified.
+def check(conn: Connection, workspace: bytes, rows: Iterable[tuple], now_ms: int) -> list[Incoming]:
+    """The events of `rows` — (raw, signature) or (raw, signature, plaintext body) — that are
+    new here, in chain order, each segment verified.
 
     Raises VerificationError naming the first bad event; events already held are skipped.
     """
     decoded = sorted(
-        ((decode(raw), raw, sig) for raw, sig in rows),
+        ((decode(row[0]), row[0], row[1], row[2] if len(row) > 2 else None) for row in rows),
         key=lambda d: (d[0].author, d[0].compartment, d[0].seq),
     )
     accepted: list[Incoming] = []
@@ -53,7 +53,7 @@ def check(
         tip = log.tip(conn, author, compartment)
         last_seq, last_hash = tip if tip else (0, GENESIS)
         segment: list[Incoming] = []
-        for ev, raw, sig in chain:
+        for ev, raw, sig, plain in chain:
             h = event_hash(raw)
             if ev.workspace != workspace:
                 raise _refuse(ev, "it belongs to another workspace")
@@ -74,7 +74,7 @@ def check(
                 raise _refuse(
                     ev, "dated too far in the future (check the clock of the device that wrote it)"
                 )
-            segment.append(Incoming(ev, h, raw, None))
+            segment.append(Incoming(ev, h, raw, None, plain))
             last_seq, last_hash, last_sig = ev.seq, h, sig
         if not segment:
             continue
@@ -83,6 +83,6 @@ def check(
             raise _refuse(end.event, "the chain ends with an unsigned event")
         if not check_signature(author, end.hash, last_sig):
             raise _refuse(end.event, "its signature does not match")
-        segment[-1] = Incoming(end.event, end.hash, end.raw, last_sig)
+        segment[-1] = Incoming(end.event, end.hash, end.raw, last_sig, end.plain)
         accepted += segment
     return accepted

@@ -145,10 +145,10 @@ def export_bundle(
     parts = []
     total = 0
     for compartment in sorted(carried):
-        segments, record_keys, n, epoch = _segments(ws, compartment, starts)
+        segments, (record_keys, batches), n, epoch = _segments(ws, compartment, starts)
         if segments:
             total += n
-            parts.append((compartment, epoch, SectionBody(segments, record_keys)))
+            parts.append((compartment, epoch, SectionBody(segments, record_keys, batches)))
     # The outer seal uses the members epoch of the membership changes carried: a device
     # that has not yet seen a revocation opens it with the key it holds, and takes the new
     # epoch's keys from the revocation inside.
@@ -188,7 +188,7 @@ def _encode(body: SectionBody) -> bytes:
 
 def _segments(
     ws: Workspace, compartment: str, starts: dict
-) -> tuple[list[wire.Segment], dict[str, bytes], int, int]:
+) -> tuple[list[wire.Segment], tuple[dict, dict], int, int]:
     """The runs of each chain to send, and the epoch to seal them under: the oldest among
     them. Events of a newer epoch travel still sealed under their own key, so a section a
     revoked device can open never holds what was written after its revocation."""
@@ -214,19 +214,17 @@ def _segments(
         if rows and rows[-1][1] is not None and not any(_pruned(r[0]) for r in rows):
             runs.append((author, rows))
     if not runs:
-        return [], {}, 0, 0
+        return [], ({}, {}), 0, 0
     epoch = min(decode(r[0]).epoch for _, rows in runs for r in rows)
     segments: list[wire.Segment] = []
     pii_rids: set[str] = set()
-
-    def record_key(rid: str) -> bytes | None:
-        return recordkeys.get(ws.conn, ws.keyring, rid)
+    lookup = recordkeys.Lookup(ws.conn, ws.keyring)
 
     n = 0
     for author, rows in runs:
         events = []
         first = None
-        for ev, w, _sig in wire.to_wire(ws.keyring, rows, epoch, record_key):
+        for ev, w, _sig in wire.to_wire(ws.keyring, rows, epoch, lookup.key):
             first = first or ev
             events.append(w)
             if ev.op == OP_PUT and ev.rtype in _PERSONAL:
@@ -234,12 +232,18 @@ def _segments(
         assert first is not None
         segments.append(wire.Segment(author, first.seq, first.prev, rows[-1][1], events))
         n += len(events)
-    record_keys = {}
+    record_keys: dict[str, bytes] = {}
+    batches: dict[str, tuple[bytes, list[str]]] = {}
     for rid in sorted(pii_rids):
+        batch = lookup.batch(rid)
+        seed = lookup.seed(batch) if batch else None
+        if batch and seed:
+            batches.setdefault(batch, (seed, []))[1].append(rid)
+            continue
         key = recordkeys.get(ws.conn, ws.keyring, rid)
         if key is not None:
             record_keys[rid] = key
-    return segments, record_keys, n, epoch
+    return segments, (record_keys, batches), n, epoch
 
 
 # -- taking a bundle in -------------------------------------------------------------------
@@ -365,6 +369,7 @@ def _take_in(
     ordered = sorted(payload.sections, key=lambda s: (s.compartment != MEMBERS, s.compartment))
     rows: list[tuple[bytes, bytes | None]] = []
     record_keys: dict[str, bytes] = {}
+    key_batches: dict[str, tuple[bytes, list[str]]] = {}
     new = 0
     for section in ordered:
         key = ws.keyring.epochs.get(section.compartment, {}).get(section.epoch)
@@ -386,7 +391,9 @@ def _take_in(
             raise BundleError(
                 f"the bundle's {section.compartment} part does not decode: nothing applied"
             ) from exc
-        keys = body.record_keys
+        keys = dict(body.record_keys)
+        for seed, rids in body.key_batches.values():
+            keys.update((rid, recordkeys.key_of(seed, rid)) for rid in rids)
 
         def record_key(rid: str, keys: dict[str, bytes] = keys) -> bytes | None:
             return keys.get(rid) or recordkeys.get(ws.conn, ws.keyring, rid)
@@ -399,26 +406,30 @@ def _take_in(
         else:
             rows.extend(section_rows)
         record_keys.update(body.record_keys)
+        key_batches.update(body.key_batches)
     total = len(rows)
     step = (lambda n: progress(n, total)) if progress else None
     taken = ws.ingest(rows, progress=step, sender=payload.sender)
     if progress:
         progress(total, total)
-    _store_record_keys(ws, record_keys)
+    _store_record_keys(ws, record_keys, key_batches)
     return new + taken, total - taken  # skipped: already held, or a revoked device's
 
 
 class _SectionIn(msgspec.Struct, array_like=True):
     segments: list[wire.Segment]
     record_keys: dict[str, bytes]
+    key_batches: dict[str, tuple[bytes, list[str]]]
 
 
-def _store_record_keys(ws: Workspace, keys: dict[str, bytes]) -> None:
+def _store_record_keys(ws: Workspace, keys: dict[str, bytes], batches: dict) -> None:
     forgotten = {rid for (rid,) in ws.conn.execute("SELECT rid FROM forgotten")}
     for rid, key in keys.items():
         if rid in forgotten or recordkeys.get(ws.conn, ws.keyring, rid) is not None:
             continue
         recordkeys.put(ws.conn, ws.keyring, rid, key)
+    for batch, (seed, rids) in batches.items():
+        recordkeys.put_batch(ws.conn, ws.keyring, batch, seed, rids)
 
 
 def export_to_file(ws: Workspace, out: Path, for_member: str | None = None) -> Exported:

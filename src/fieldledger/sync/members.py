@@ -198,6 +198,12 @@ class Membership:
         self.conn = conn
         self.keyring = keyring
         self.changed = False
+        self._authors: dict[bytes, Member | None] = {}  # check_author's, until a change
+
+    def rolled_back(self) -> None:
+        """The transaction was undone: forget what it changed."""
+        self.changed = False
+        self._authors.clear()
 
     def _refuse(self, ev: Event, reason: str) -> MembershipError:
         return MembershipError(f"membership change {ev.label}: {reason}", ev.label)
@@ -209,6 +215,7 @@ class Membership:
         return author
 
     def apply(self, ev: Event, body: dict, *, check: bool = True) -> None:
+        self._authors.clear()
         kind = body.get("kind")
         handler = getattr(self, f"_on_{kind}", None)
         if handler is None:
@@ -341,7 +348,9 @@ class Membership:
         False: written by a revoked device after its pin (the caller refuses the bundle if
         that device sent it, else skips the event).
         """
-        author = member(self.conn, ev.author)
+        if ev.author not in self._authors:
+            self._authors[ev.author] = member(self.conn, ev.author)
+        author = self._authors[ev.author]
         if author is None:
             raise VerificationError(
                 f"event {ev.label}: written by a device that is not a member of this workspace",

@@ -57,7 +57,7 @@ def prune(ws: Workspace) -> int:
             ws.rebuild()
             for (rid,) in ws.conn.execute("SELECT rid FROM record_keys").fetchall():
                 if not _has_body(ws, rid):
-                    recordkeys.destroy(ws.conn, rid)
+                    recordkeys.destroy(ws.conn, ws.keyring, rid)
             ws.note("prune", str(shed))
     return shed
 

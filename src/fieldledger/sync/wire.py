@@ -130,9 +130,10 @@ def from_wire(
     compartment: str,
     segments: list[Segment],
     record_key: RecordKey,
-) -> list[tuple[bytes, bytes | None]]:
-    """Rebuild (raw, signature) rows; the signature only on each segment's last event."""
-    rows: list[tuple[bytes, bytes | None]] = []
+) -> list[tuple[bytes, bytes | None, bytes | None]]:
+    """Rebuild (raw, signature, plaintext body) rows; the signature only on each segment's
+    last event, the plaintext (which spares the receiver decrypting it again) when known."""
+    rows: list[tuple[bytes, bytes | None, bytes | None]] = []
     keys = keyring.epochs.get(compartment, {})
     for segment in segments:
         prev = segment.prev
@@ -142,7 +143,7 @@ def from_wire(
             seq = segment.first + i
             hlc += w.hlc
             if w.form == SEALED:
-                body = w.body
+                body, plain = w.body, None
             else:
                 key = keys.get(w.epoch)
                 if key is None:
@@ -179,7 +180,7 @@ def from_wire(
                     body,
                 )
             )
-            rows.append((raw, segment.signature if i == last else None))
+            rows.append((raw, segment.signature if i == last else None, plain))
             prev = event_hash(raw)
     return rows
 

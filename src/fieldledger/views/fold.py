@@ -81,6 +81,12 @@ class Fold:
         if rtype is None:
             return  # a family from a newer version: kept in the log, shown after upgrade
         if ev.op == OP_PUT:
+            if rtype.pii:
+                fields = fields if fields is not None else self.body(ev)
+                batch = fields.get(recordkeys.BODY_FIELD) if fields else None
+                if batch:
+                    forgotten = (rtype.name, ev.rid) in self._forgotten
+                    recordkeys.note_batch(self.conn, self.keyring, ev.rid, batch, forgotten)
             self._put(rtype, ev, h, fields)
         elif ev.op == OP_FORGET:
             self._forget(rtype, ev.rid)
@@ -171,7 +177,7 @@ class Fold:
     def _forget(self, rtype: RecordType, rid: str) -> None:
         self.conn.execute("INSERT OR IGNORE INTO forgotten VALUES (?, ?)", (rtype.name, rid))
         self._forgotten.add((rtype.name, rid))
-        recordkeys.destroy(self.conn, rid)
+        recordkeys.destroy(self.conn, self.keyring, rid)
         nulls = ", ".join(f'"{f}" = NULL' for f in sorted(rtype.pii))
         sets = f"{nulls}, _forgotten = 1" if nulls else "_forgotten = 1"
         self.conn.execute(f'UPDATE "{rtype.table}" SET {sets} WHERE id = ?', (rid,))
