@@ -79,3 +79,51 @@ def test_sigkill_during_appends_loses_nothing_acknowledged(tmp_path):
     assert {rid for kind, rid in acked if kind == "F"} <= gone
     assert len(ws.keyring.person_keks) == 1
     ws.close()
+
+
+IMPORTER = textwrap.dedent("""
+    import sys
+    from pathlib import Path
+    from fieldledger.sync import exchange
+    from fieldledger.workspace import Workspace
+    ws = Workspace.open(sys.argv[1], sys.argv[2])
+    sys.stdout.write("open\\n"); sys.stdout.flush()
+    exchange.import_bundle(ws, Path(sys.argv[3]).read_bytes())
+    sys.stdout.write("done\\n"); sys.stdout.flush()
+""")
+
+
+def test_sigkill_during_a_bundle_import_applies_all_or_nothing(tmp_path):
+    from fieldledger import demo
+    from fieldledger.sync import exchange
+
+    admin = Workspace.init(tmp_path / "a", PASSPHRASE, params=TEST_PARAMS, check_strength=False)
+    demo.fill(admin, households=40, seed=3)
+    other = admin.add_device(tmp_path / "b", PASSPHRASE, role="coordinator", label="b",
+                             params=TEST_PARAMS, check_strength=False)
+    other.close()
+    bundle = tmp_path / "x.dat"
+    bundle.write_bytes(exchange.export_bundle(admin, role="coordinator").data)
+    wanted = set(admin.conn.execute(
+        "SELECT hash FROM events WHERE compartment != 'access-log'"))
+    admin.close()
+    rng = random.Random(int(os.environ.get("CRASH_SEED", "7")))
+    for _ in range(4):
+        proc = subprocess.Popen(
+            [sys.executable, "-c", IMPORTER, str(tmp_path / "b"), PASSPHRASE, str(bundle)],
+            stdout=subprocess.PIPE, text=True)
+        proc.stdout.readline()
+        time.sleep(rng.uniform(0.0, 0.6))
+        proc.send_signal(signal.SIGKILL)
+        proc.communicate()
+        ws = Workspace.open(tmp_path / "b", PASSPHRASE)
+        assert ws.verify().ok
+        held = set(ws.conn.execute("SELECT hash FROM events WHERE compartment != 'access-log'"))
+        assert not held & wanted or held >= wanted  # all or nothing
+        ws.close()
+    ws = Workspace.open(tmp_path / "b", PASSPHRASE)
+    exchange.import_bundle(ws, bundle.read_bytes())
+    assert set(ws.conn.execute(
+        "SELECT hash FROM events WHERE compartment != 'access-log'")) >= wanted
+    assert ws.verify().ok
+    ws.close()
