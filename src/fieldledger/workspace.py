@@ -396,7 +396,10 @@ class Workspace:
         with self.transaction():
             if rtype.pii:
                 epoch = self.keyring.current_epoch(rtype.compartment)
-                key = recordkeys.create(self.conn, self.keyring, rid, self.device, epoch)
+                protected = rtype.name == "feedback" and bool(fields.get("sensitive"))
+                key = recordkeys.create(
+                    self.conn, self.keyring, rid, self.device, epoch, protected=protected
+                )
                 self._seal_pii(rtype, rid, key, fields)
                 fields[recordkeys.BODY_FIELD] = recordkeys.batch_of(self.conn, rid)
             self.append(rtype.compartment, rtype.name, rid, OP_PUT, fields)

@@ -309,3 +309,36 @@ def test_people_keys_travel_one_seed_per_batch_and_a_forget_shreds_it(admin, fie
     )
     assert recordkeys.get(field.conn, field.keyring, pids[0]) is None
     assert field.conn.execute("SELECT count(*) FROM key_batches").fetchone()[0] == 0
+
+
+def test_a_complaint_of_sexual_exploitation_opens_only_for_designated_roles(admin, field, tmp_path):
+    coordinator = device(admin, tmp_path / "coord", "coordinator", "coordinator")
+    send(admin, field)  # the field device learns the coordinator is a member
+    complaint = {
+        "channel": "in_person",
+        "date": "2026-05-02",
+        "category": "sea",
+        "sensitive": True,
+        "text": CANARY,
+    }
+    plain = {
+        "channel": "hotline",
+        "date": "2026-05-02",
+        "category": "thanks",
+        "text": "thank you for the rice",
+    }
+    fid = field.add("feedback", complaint)
+    ok = field.add("feedback", plain)
+    assert field.get("feedback", fid)["text"] == CANARY  # the device it was told to
+    data = exchange.export_bundle(field).data
+    exchange.import_bundle(coordinator, data)
+    assert coordinator.get("feedback", fid)["text"] == CANARY
+    other_field = device(admin, tmp_path / "field2", "field", "second phone")
+    send(field, admin, for_member=False)
+    send(admin, other_field, for_member=False)
+    assert admin.get("feedback", fid)["text"] == CANARY
+    assert other_field.exists("feedback", fid)
+    assert other_field.get("feedback", fid)["text"] == "•••"  # the record, never its key
+    assert other_field.get("feedback", ok)["text"] == "thank you for the rice"
+    coordinator.close()
+    other_field.close()

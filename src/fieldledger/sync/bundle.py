@@ -58,6 +58,9 @@ class Payload(msgspec.Struct, array_like=True, frozen=True):
     recipient: bytes | None
     frontier: list[tuple[bytes, str, int, bytes]]  # (author, compartment, seq, hash)
     sections: list[Section]
+    # Keys of protected records (complaints of sexual exploitation and abuse), sealed to
+    # each member device whose role may open them: device -> sealed box.
+    protected: dict[bytes, bytes] = {}
 
 
 class SectionBody(msgspec.Struct, array_like=True):

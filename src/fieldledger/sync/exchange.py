@@ -24,7 +24,7 @@ from fieldledger.ledger.incoming import MAX_CLOCK_SKEW_MS
 from fieldledger.records import REGISTRY
 from fieldledger.sync import bundle, members, wire
 from fieldledger.sync.bundle import BundleError, Payload, Section, SectionBody
-from fieldledger.sync.roles import MEMBERS, compartments_of
+from fieldledger.sync.roles import MEMBERS, PROTECTED_ROLES, compartments_of
 from fieldledger.vault import recordkeys
 from fieldledger.vault.store import Connection, run_script
 
@@ -45,6 +45,7 @@ Frontier = dict[tuple[bytes, str], tuple[int, bytes]]
 # Record families whose personal data is sealed under a key of the record's own: their keys
 # travel with them (people, incidents, security incidents, feedback).
 _PERSONAL = {t.name for t in REGISTRY.values() if t.pii}
+
 
 
 @dataclass(frozen=True)
@@ -144,11 +145,14 @@ def export_bundle(
     starts, carried = _start_points(ws, recipient, role, full)
     parts = []
     total = 0
+    keys = _Keys(ws)
     for compartment in sorted(carried):
-        segments, (record_keys, batches), n, epoch = _segments(ws, compartment, starts)
+        segments, n, epoch = _segments(ws, compartment, starts, keys)
         if segments:
             total += n
-            parts.append((compartment, epoch, SectionBody(segments, record_keys, batches)))
+            singles, batches = keys.take()
+            parts.append((compartment, epoch, SectionBody(segments, singles, batches)))
+    protected = _seal_protected(ws, recipient, *keys.take(protected=True))
     # The outer seal uses the members epoch of the membership changes carried: a device
     # that has not yet seen a revocation opens it with the key it holds, and takes the new
     # epoch's keys from the revocation inside.
@@ -169,6 +173,7 @@ def export_bundle(
         recipient=recipient.device if recipient else None,
         frontier=[(a, c, s, h) for (a, c), (s, h) in sorted(frontier(ws.conn).items())],
         sections=sections,
+        protected=protected,
     )
     from fieldledger.sync import recovery
 
@@ -186,15 +191,70 @@ def _encode(body: SectionBody) -> bytes:
     return msgspec.msgpack.encode(body)
 
 
+def _seal_protected(
+    ws: Workspace, recipient: members.Member | None, singles: dict, batches: dict
+) -> dict[bytes, bytes]:
+    """The keys of protected records, sealed to each member whose role may open them."""
+    if not singles and not batches:
+        return {}
+    keys = msgspec.msgpack.encode([singles, batches])
+    return {
+        m.device: members.seal_to(m.box, keys)
+        for m in members.all_members(ws.conn)
+        if m.active
+        and m.role in PROTECTED_ROLES
+        and m.device != ws.device
+        and (recipient is None or recipient.device == m.device)
+    }
+
+
+class _Keys:
+    """The record keys a bundle carries, gathered as its sections are made: for each section
+    the keys of the records with personal data in it (one seed per batch), and apart, the keys
+    of protected records (sensitive feedback), which travel sealed to each member whose role
+    may open them (`roles.PROTECTED_ROLES`)."""
+
+    def __init__(self, ws: Workspace) -> None:
+        self.ws = ws
+        self.lookup = recordkeys.Lookup(ws.conn, ws.keyring)
+        self.protected = {
+            rid for (rid,) in ws.conn.execute("SELECT id FROM feedback WHERE sensitive = 1")
+        }
+        self._rids: set[str] = set()
+        self._protected_rids: set[str] = set()
+
+    def note(self, rid: str) -> None:
+        (self._protected_rids if rid in self.protected else self._rids).add(rid)
+
+    def key(self, rid: str) -> bytes | None:
+        """For carrying personal values open: never for a protected record, whose values
+        must stay sealed for receivers that will not get its key."""
+        return None if rid in self.protected else self.lookup.key(rid)
+
+    def take(self, protected: bool = False) -> tuple[dict[str, bytes], dict]:
+        rids = self._protected_rids if protected else self._rids
+        singles: dict[str, bytes] = {}
+        batches: dict[str, tuple[bytes, list[str]]] = {}
+        for rid in sorted(rids):
+            batch = self.lookup.batch(rid)
+            seed = self.lookup.seed(batch) if batch else None
+            if batch and seed:
+                batches.setdefault(batch, (seed, []))[1].append(rid)
+                continue
+            key = recordkeys.get(self.ws.conn, self.ws.keyring, rid)
+            if key is not None:
+                singles[rid] = key
+        rids.clear()
+        return singles, batches
+
+
 def _segments(
-    ws: Workspace, compartment: str, starts: dict
-) -> tuple[list[wire.Segment], tuple[dict, dict], int, int]:
+    ws: Workspace, compartment: str, starts: dict, keys: _Keys
+) -> tuple[list[wire.Segment], int, int]:
     """The runs of each chain to send, and the epoch to seal them under: the oldest among
     them. Events of a newer epoch travel still sealed under their own key, so a section a
     revoked device can open never holds what was written after its revocation."""
     runs = []
-    pii_rids: set[str] = set()
-    n = 0
     authors = [
         a
         for (a,) in ws.conn.execute(
@@ -214,36 +274,22 @@ def _segments(
         if rows and rows[-1][1] is not None and not any(_pruned(r[0]) for r in rows):
             runs.append((author, rows))
     if not runs:
-        return [], ({}, {}), 0, 0
+        return [], 0, 0
     epoch = min(decode(r[0]).epoch for _, rows in runs for r in rows)
     segments: list[wire.Segment] = []
-    pii_rids: set[str] = set()
-    lookup = recordkeys.Lookup(ws.conn, ws.keyring)
-
     n = 0
     for author, rows in runs:
         events = []
         first = None
-        for ev, w, _sig in wire.to_wire(ws.keyring, rows, epoch, lookup.key):
+        for ev, w, _sig in wire.to_wire(ws.keyring, rows, epoch, keys.key):
             first = first or ev
             events.append(w)
             if ev.op == OP_PUT and ev.rtype in _PERSONAL:
-                pii_rids.add(ev.rid)
+                keys.note(ev.rid)
         assert first is not None
         segments.append(wire.Segment(author, first.seq, first.prev, rows[-1][1], events))
         n += len(events)
-    record_keys: dict[str, bytes] = {}
-    batches: dict[str, tuple[bytes, list[str]]] = {}
-    for rid in sorted(pii_rids):
-        batch = lookup.batch(rid)
-        seed = lookup.seed(batch) if batch else None
-        if batch and seed:
-            batches.setdefault(batch, (seed, []))[1].append(rid)
-            continue
-        key = recordkeys.get(ws.conn, ws.keyring, rid)
-        if key is not None:
-            record_keys[rid] = key
-    return segments, (record_keys, batches), n, epoch
+    return segments, n, epoch
 
 
 # -- taking a bundle in -------------------------------------------------------------------
@@ -412,6 +458,14 @@ def _take_in(
     taken = ws.ingest(rows, progress=step, sender=payload.sender)
     if progress:
         progress(total, total)
+    sealed = payload.protected.get(ws.device)
+    if sealed is not None:
+        singles, batches = msgspec.msgpack.decode(
+            members.open_sealed(ws.keyring.box_secret, sealed),
+            type=tuple[dict[str, bytes], dict[str, tuple[bytes, list[str]]]],
+        )
+        record_keys.update(singles)
+        key_batches.update(batches)
     _store_record_keys(ws, record_keys, key_batches)
     return new + taken, total - taken  # skipped: already held, or a revoked device's
 

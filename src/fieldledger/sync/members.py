@@ -140,16 +140,24 @@ def current_epoch(conn: Connection, keyring: Keyring) -> int:
 # -- keys sealed to a device ----------------------------------------------------------
 
 
+def seal_to(box_public: bytes, data: bytes) -> bytes:
+    """Sealed to one device's X25519 key (libsodium sealed box): only it opens this."""
+    return SealedBox(PublicKey(box_public)).encrypt(data)
+
+
+def open_sealed(box_secret: bytes, sealed: bytes) -> bytes:
+    try:
+        return SealedBox(PrivateKey(box_secret)).decrypt(sealed)
+    except Exception as exc:  # nacl.exceptions.CryptoError
+        raise MembershipError("keys sealed to this device do not open") from exc
+
+
 def seal_keys_to(box_public: bytes, keys: dict[str, bytes]) -> bytes:
-    return SealedBox(PublicKey(box_public)).encrypt(msgspec.msgpack.encode(keys))
+    return seal_to(box_public, msgspec.msgpack.encode(keys))
 
 
 def open_sealed_keys(box_secret: bytes, sealed: bytes) -> dict[str, bytes]:
-    try:
-        plain = SealedBox(PrivateKey(box_secret)).decrypt(sealed)
-    except Exception as exc:  # nacl.exceptions.CryptoError
-        raise MembershipError("keys sealed to this device do not open") from exc
-    return msgspec.msgpack.decode(plain, type=dict[str, bytes])
+    return msgspec.msgpack.decode(open_sealed(box_secret, sealed), type=dict[str, bytes])
 
 
 def new_epoch_keys(role_of: dict[bytes, tuple[str, bytes]]) -> tuple[dict[str, bytes], dict]:

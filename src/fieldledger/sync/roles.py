@@ -31,6 +31,9 @@ ROLES: dict[str, tuple[str, ...]] = {
 
 # Roles whose acknowledgement lets a field device shed what it carries (`sync prune`).
 KEEPERS = ("admin", "coordinator")
+# Roles that open sensitive feedback (complaints of sexual exploitation and abuse): the
+# record travels to every device holding `people`, its key only to these.
+PROTECTED_ROLES = ("admin", "coordinator")
 
 
 def check_role(role: str) -> str:

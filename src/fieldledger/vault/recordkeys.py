@@ -74,9 +74,13 @@ def _seed(conn: Connection, keyring: Keyring, batch: str) -> bytes | None:
     return unseal(keyring.person_keks[row[0]], row[1], _batch_ad(batch)) if row else None
 
 
-def _current_batch(conn: Connection, keyring: Keyring, device: bytes, epoch: int) -> str:
-    """This device's batch for new records: a new one per key epoch, and after a forget."""
-    prefix = f"{device.hex()[:16]}.{epoch}."
+def _current_batch(
+    conn: Connection, keyring: Keyring, device: bytes, epoch: int, protected: bool
+) -> str:
+    """This device's batch for new records: a new one per key epoch, and after a forget.
+    Protected records (complaints of sexual exploitation and abuse) have batches of their
+    own, whose seeds travel only to the roles that may open them."""
+    prefix = f"{device.hex()[:16]}.{epoch}{'p' if protected else ''}."
     row = conn.execute(
         "SELECT batch FROM key_batches WHERE batch >= ? AND batch < ? ORDER BY batch DESC",
         (prefix, prefix + "~"),
@@ -91,9 +95,17 @@ def _current_batch(conn: Connection, keyring: Keyring, device: bytes, epoch: int
     return batch
 
 
-def create(conn: Connection, keyring: Keyring, rid: str, device: bytes, epoch: int) -> bytes:
+def create(
+    conn: Connection,
+    keyring: Keyring,
+    rid: str,
+    device: bytes,
+    epoch: int,
+    *,
+    protected: bool = False,
+) -> bytes:
     """A key for a new record written on this device (`device`, in key epoch `epoch`)."""
-    batch = _current_batch(conn, keyring, device, epoch)
+    batch = _current_batch(conn, keyring, device, epoch, protected)
     conn.execute("INSERT INTO batch_records (rid, batch) VALUES (?, ?)", (rid, batch))
     seed = _seed(conn, keyring, batch)
     assert seed is not None
