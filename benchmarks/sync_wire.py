@@ -364,6 +364,9 @@ def outer_items(data: bytes, payload: bundle.Payload) -> list[tuple[str, int]]:
     body = len(data) - bundle.HEADER.size - bundle.STANZA_BYTES - SEAL_OVERHEAD
     framing = len(pack(sections)) - sum(len(s.sealed) for s in sections)
     frontier = len(pack(payload.frontier))
+    # keys of protected records (sensitive feedback), sealed to each member who may open them
+    boxes = getattr(payload, "protected", None)
+    protected = len(pack(boxes)) if boxes is not None else 0
     return [
         ("header (version, routing token, epoch)", bundle.HEADER.size),
         ("recovery stanza", bundle.STANZA_BYTES),
@@ -371,8 +374,9 @@ def outer_items(data: bytes, payload: bundle.Payload) -> list[tuple[str, int]]:
         ("Padme padding", body - 4 - len(inner)),
         ("length, bundle signature (64) and its framing", 4 + len(inner) - len(payload_bytes)),
         ("payload fields (sender, counter, time, recipient)",
-         len(payload_bytes) - len(pack(sections)) - frontier),
+         len(payload_bytes) - len(pack(sections)) - frontier - protected),
         (f"frontier ({len(payload.frontier)} chains)", frontier),
+        (f"keys of protected records (sealed to {len(boxes or {})} members)", protected),
         (f"section seals ({len(sections)} x nonce + tag)", SEAL_OVERHEAD * len(sections)),
         ("section framing (compartment, epoch, length)", framing),
     ]
