@@ -304,9 +304,8 @@ def test_people_keys_travel_one_seed_per_batch_and_a_forget_shreds_it(admin, fie
     assert {p["name"] for p in shown.values()} == {None, "Daw 1", "Daw 2", "Daw 3", "Daw 4"}
     # The stale bundle, delivered late (to a third device that had the forget already, or
     # here through the importer directly), never brings the shredded seed back.
-    recordkeys.put_batch(
-        field.conn, field.keyring, *next((b, s, r) for b, (s, r) in body.key_batches.items())
-    )
+    batch, seed = next(iter(body.key_batches.items()))
+    recordkeys.put_batch(field.conn, field.keyring, batch, seed, pids)
     assert recordkeys.get(field.conn, field.keyring, pids[0]) is None
     assert field.conn.execute("SELECT count(*) FROM key_batches").fetchone()[0] == 0
 

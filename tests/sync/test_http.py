@@ -15,7 +15,7 @@ import msgspec
 import pytest
 import uvicorn
 
-from fieldledger.sync import exchange
+from fieldledger.sync import bundle, exchange
 from fieldledger.sync.http import LinkError, Refused, sync_http
 from fieldledger.sync.server import sync_app
 from fieldledger.vault.kdf import TEST_PARAMS
@@ -169,7 +169,7 @@ def test_two_devices_converge_in_one_round_trip(pair) -> None:
         assert result.round_trips == 1
         assert result.server.startswith("owner (")
         assert result.sent >= 2 and result.received >= 4
-        assert result.bytes_up > 4096 and result.bytes_down > 4096
+        assert result.bytes_up > bundle.STANZA_BYTES and result.bytes_down > bundle.STANZA_BYTES
         assert_converged(a, b)
         assert b.get("person", ids(b, "person")[0])["name"] == "Daw Mya"
 
@@ -282,7 +282,7 @@ def test_refused_bundles_get_4xx_with_the_reason_and_nothing_applied(
         cases = [
             (bytes(tampered), 400, "damaged"),
             (exchange.export_bundle(other).data, 400, "not for this workspace"),
-            (first[:3000], 400, "too short"),
+            (first[: bundle.STANZA_BYTES], 400, "too short"),
             (b"\x07" + first[1:], 400, "format 7 is unknown"),
             (bytes(2 << 20), 413, "at most 1 MiB"),
         ]

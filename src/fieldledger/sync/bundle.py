@@ -3,7 +3,7 @@
 Byte layout (docs/sync.md explains each part):
 
     header   21 bytes   version (1) | routing token (16) | epoch (4, big-endian)
-    stanza   4096 bytes recovery stanza: the workspace keys sealed to the recovery kit's
+    stanza   2048 bytes recovery stanza: the workspace keys sealed to the recovery kit's
                         X25519 key (libsodium sealed box), or random bytes when no kit exists
     body     the rest   nonce (24) | XChaCha20-Poly1305(bundle key, padded inner) | tag (16)
 
@@ -29,7 +29,7 @@ from fieldledger.errors import LedgerError
 
 VERSION = 1
 HEADER = struct.Struct(">B16sI")
-STANZA_BYTES = 4096
+STANZA_BYTES = 2048
 _BOX_OVERHEAD = 48  # libsodium crypto_box_seal: ephemeral key + tag
 _LEN = struct.Struct(">I")
 _SIGN_CONTEXT = b"fieldledger bundle v1\0"
@@ -66,7 +66,7 @@ class Payload(msgspec.Struct, array_like=True, frozen=True):
 class SectionBody(msgspec.Struct, array_like=True):
     segments: list  # list[wire.Segment], decoded by the caller with its own type
     record_keys: dict[str, bytes]  # keys of single records (their batch was shredded)
-    key_batches: dict[str, tuple[bytes, list[str]]]  # batch -> (seed, its records here)
+    key_batches: dict[str, bytes]  # batch -> seed, for the records whose bodies name it
 
 
 def padme(length: int) -> int:

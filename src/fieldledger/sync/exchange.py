@@ -47,7 +47,6 @@ Frontier = dict[tuple[bytes, str], tuple[int, bytes]]
 _PERSONAL = {t.name for t in REGISTRY.values() if t.pii}
 
 
-
 @dataclass(frozen=True)
 class Exported:
     data: bytes
@@ -151,7 +150,9 @@ def export_bundle(
         if segments:
             total += n
             singles, batches = keys.take()
-            parts.append((compartment, epoch, SectionBody(segments, singles, batches)))
+            # The receiver learns which records a seed serves from their bodies (`_key`).
+            seeds = {batch: seed for batch, (seed, _) in batches.items()}
+            parts.append((compartment, epoch, SectionBody(segments, singles, seeds)))
     protected = _seal_protected(ws, recipient, *keys.take(protected=True))
     # The outer seal uses the members epoch of the membership changes carried: a device
     # that has not yet seen a revocation opens it with the key it holds, and takes the new
@@ -226,7 +227,7 @@ class _Keys:
     def note(self, rid: str) -> None:
         (self._protected_rids if rid in self.protected else self._rids).add(rid)
 
-    def key(self, rid: str) -> bytes | None:
+    def key(self, rid: str, batch: str | None = None) -> bytes | None:
         """For carrying personal values open: never for a protected record, whose values
         must stay sealed for receivers that will not get its key."""
         return None if rid in self.protected else self.lookup.key(rid)
@@ -416,6 +417,8 @@ def _take_in(
     rows: list[tuple[bytes, bytes | None]] = []
     record_keys: dict[str, bytes] = {}
     key_batches: dict[str, tuple[bytes, list[str]]] = {}
+    seen: dict[str, set[str]] = {}  # batch -> the records whose bodies name it
+    held = recordkeys.Lookup(ws.conn, ws.keyring)
     new = 0
     for section in ordered:
         key = ws.keyring.epochs.get(section.compartment, {}).get(section.epoch)
@@ -437,22 +440,31 @@ def _take_in(
             raise BundleError(
                 f"the bundle's {section.compartment} part does not decode: nothing applied"
             ) from exc
-        keys = dict(body.record_keys)
-        for seed, rids in body.key_batches.values():
-            keys.update((rid, recordkeys.key_of(seed, rid)) for rid in rids)
 
-        def record_key(rid: str, keys: dict[str, bytes] = keys) -> bytes | None:
-            return keys.get(rid) or recordkeys.get(ws.conn, ws.keyring, rid)
+        def record_key(rid: str, batch: str | None, body: _SectionIn = body) -> bytes | None:
+            if rid in body.record_keys:
+                return body.record_keys[rid]
+            seed = body.key_batches.get(batch) if batch else None
+            if seed is None and batch:
+                seed = held.seed(batch)
+            return recordkeys.key_of(seed, rid) if seed else held.key(rid)
 
         section_rows = wire.from_wire(
-            ws.keyring, ws.keyring.workspace_id, section.compartment, body.segments, record_key
+            ws.keyring,
+            ws.keyring.workspace_id,
+            section.compartment,
+            body.segments,
+            record_key,
+            seen,
         )
         if section.compartment == MEMBERS:
             new += ws.ingest(section_rows, sender=payload.sender)
         else:
             rows.extend(section_rows)
         record_keys.update(body.record_keys)
-        key_batches.update(body.key_batches)
+        key_batches.update(
+            (batch, (seed, sorted(seen.get(batch, ())))) for batch, seed in body.key_batches.items()
+        )
     total = len(rows)
     step = (lambda n: progress(n, total)) if progress else None
     taken = ws.ingest(rows, progress=step, sender=payload.sender)
@@ -473,7 +485,7 @@ def _take_in(
 class _SectionIn(msgspec.Struct, array_like=True):
     segments: list[wire.Segment]
     record_keys: dict[str, bytes]
-    key_batches: dict[str, tuple[bytes, list[str]]]
+    key_batches: dict[str, bytes]
 
 
 def _store_record_keys(ws: Workspace, keys: dict[str, bytes], batches: dict) -> None:

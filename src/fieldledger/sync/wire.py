@@ -29,6 +29,7 @@ from fieldledger.ledger.event import (
     open_plain_body,
     seal_plain_body,
 )
+from fieldledger.ledger.hlc import COUNTER_MASK, pack, wall_ms
 from fieldledger.records import REGISTRY
 from fieldledger.records.text import TEXT_NOTES
 from fieldledger.vault import recordkeys
@@ -41,12 +42,24 @@ _OPEN = 1  # msgpack ext code of a personal value carried open
 
 # record family -> its personal-data fields
 _PERSONAL_FIELDS = {t.name: t.pii for t in REGISTRY.values() if t.pii}
-RecordKey = Callable[[str], "bytes | None"]
+RecordKey = Callable[[str, "str | None"], "bytes | None"]  # (rid, batch) -> key
+
+
+def _decode_body(data: bytes) -> dict:
+    try:
+        body = msgspec.msgpack.decode(data)
+    except (msgspec.DecodeError, ValueError) as exc:
+        raise VerificationError("an event body in the bundle does not decode") from exc
+    if not isinstance(body, dict):
+        raise VerificationError("an event body in the bundle is not a map")
+    return body
 
 
 class WireEvent(msgspec.Struct, array_like=True, frozen=True):
     epoch: int
-    hlc: int  # the clock's rise since the event before in the segment (the first: its clock)
+    # The clock as (milliseconds since the event before in the segment) << 16 | counter:
+    # small numbers that repeat, where whole clocks would not compress.
+    hlc: int
     rtype: str
     rid: str
     op: str
@@ -72,10 +85,11 @@ def to_wire(
     """(event, its wire form, stored signature) for rows of one chain, in order. Only
     bodies of `plain_epoch` (the epoch of the section's seal) travel as plaintext, and their
     personal values too when this device holds the record's key."""
-    last_hlc = 0
+    last_ms = 0
     for raw, sig in rows:
         ev = decode(raw)
-        rise, last_hlc = ev.hlc - last_hlc, ev.hlc
+        ms = wall_ms(ev.hlc)
+        rise, last_ms = pack(ms - last_ms, ev.hlc & COUNTER_MASK), ms
         body, form = ev.body, SEALED
         if ev.epoch == plain_epoch:
             key = keyring.epochs[ev.compartment][ev.epoch]
@@ -83,7 +97,7 @@ def to_wire(
             if seal_plain_body(key, plain, event_ad(ev)) == ev.body:
                 body, form = plain, PLAIN
                 fields = _PERSONAL_FIELDS.get(ev.rtype)
-                rkey = record_key(ev.rid) if fields else None
+                rkey = record_key(ev.rid, None) if fields else None
                 opened = _open_personal(plain, ev.rid, rkey, fields) if rkey else None
                 if opened is not None:
                     body, form = opened, PERSONAL
@@ -116,7 +130,10 @@ def _open_personal(plain: bytes, rid: str, key: bytes, fields: frozenset[str]) -
 
 
 def _seal_personal(opened: bytes, rid: str, key: bytes, fields: frozenset[str]) -> bytes:
-    body = msgspec.msgpack.decode(opened)
+    return _reseal(msgspec.msgpack.decode(opened), rid, key, fields)
+
+
+def _reseal(body: dict, rid: str, key: bytes, fields: frozenset[str]) -> bytes:
     for name, holder, at in _personal_values(body, fields):
         value = holder[at]
         if isinstance(value, msgspec.msgpack.Ext) and value.code == _OPEN:
@@ -130,18 +147,23 @@ def from_wire(
     compartment: str,
     segments: list[Segment],
     record_key: RecordKey,
+    batches_seen: dict[str, set[str]] | None = None,
 ) -> list[tuple[bytes, bytes | None, bytes | None]]:
     """Rebuild (raw, signature, plaintext body) rows; the signature only on each segment's
-    last event, the plaintext (which spares the receiver decrypting it again) when known."""
+    last event, the plaintext (which spares the receiver decrypting it again) when known.
+
+    `record_key(rid, batch)` gives the key of a record's personal data (its batch named by
+    the body); `batches_seen` collects, per batch, the records whose bodies name it."""
     rows: list[tuple[bytes, bytes | None, bytes | None]] = []
     keys = keyring.epochs.get(compartment, {})
     for segment in segments:
         prev = segment.prev
         last = len(segment.events) - 1
-        hlc = 0
+        ms = 0
         for i, w in enumerate(segment.events):
             seq = segment.first + i
-            hlc += w.hlc
+            ms += wall_ms(w.hlc)
+            hlc = pack(ms, w.hlc & COUNTER_MASK)
             if w.form == SEALED:
                 body, plain = w.body, None
             else:
@@ -152,15 +174,20 @@ def from_wire(
                         f"key epoch {w.epoch}, which this device does not hold"
                     )
                 plain = w.body
+                fields = _PERSONAL_FIELDS.get(w.rtype)
+                if fields is not None:
+                    opened = _decode_body(w.body)
+                    batch = opened.get(recordkeys.BODY_FIELD)
+                    if isinstance(batch, str) and batches_seen is not None:
+                        batches_seen.setdefault(batch, set()).add(w.rid)
                 if w.form == PERSONAL:
-                    rkey = record_key(w.rid)
-                    fields = _PERSONAL_FIELDS.get(w.rtype)
+                    rkey = record_key(w.rid, batch if isinstance(batch, str) else None)
                     if rkey is None or fields is None:
                         raise VerificationError(
                             f"event {segment.author[:4].hex()}/{compartment}/{seq}: the bundle "
                             "lacks the key of its personal data"
                         )
-                    plain = _seal_personal(w.body, w.rid, rkey, fields)
+                    plain = _reseal(opened, w.rid, rkey, fields)
                 ad = _ad(workspace, segment.author, compartment, w, seq)
                 body = seal_plain_body(key, plain, ad)
             raw = encode(
