@@ -20,11 +20,11 @@ the floor compressed at the level the bundle used for its sections
 
 The overhead is itemised by measurement: each section of the bundle (opened with B's keys) is
 compressed again at the level the bundle used for it, taking one part out at a time
-(signatures, key batches, single record keys, bodies still sealed, the wrapper of personal
-values carried open, personal values still sealed, the batch name in personal records,
-typed-text notes, clocks, heads, per-event and per-segment framing, the split into
-sections); what the outer layers add is counted exactly; the rest is the encoding of the
-content itself (msgpack event bodies vs JSON records).
+(signatures, key batches (a seed per batch name), single record keys, bodies still sealed,
+the wrapper of personal values carried open, personal values still sealed, the batch name in
+personal records, typed-text notes, clocks, heads, per-event and per-segment framing, the
+split into sections); what the outer layers add is counted exactly; the rest is the
+encoding of the content itself (msgpack event bodies vs JSON records).
 
     .venv/bin/python benchmarks/sync_wire.py [--base 100] [--households 750] [--seed 1]
 """
@@ -70,7 +70,7 @@ class SectionIn(msgspec.Struct, array_like=True):
 
     segments: list[wire.Segment]
     record_keys: dict[str, bytes]
-    key_batches: dict[str, tuple[bytes, list[str]]]
+    key_batches: dict[str, bytes]  # batch -> seed; the bodies (`_key`) name their batch
 
 
 Sections = dict[str, SectionIn]  # compartment -> its section, opened
@@ -313,20 +313,17 @@ def ladder(a: Workspace, carried: Sections, levels: Levels, level: int
 
     strip = Stripper(a)
     s = step("signatures (one per segment)", each_segment(carried, signature=b""))
-    s = {c: msgspec.structs.replace(
-            body, key_batches={b: (seed, []) for b, (seed, _) in body.key_batches.items()})
-         for c, body in s.items()}
-    s = step("key batches: the record ids listed", s)
     s = step("key batches: seeds and batch names", each_body(s, key_batches={}))
     s = step("single record keys (of records of a shredded batch)", each_body(s, record_keys={}))
     s = step("bodies carried sealed (SEALED: epoch other than the section's)",
              each_event(s, strip.open_bodies))
     s = step("personal values carried open: ext 1 wrapper", each_event(s, strip.unwrap_open))
     s = step("personal values carried sealed (in PLAIN bodies)", each_event(s, strip.open_sealed))
-    s = step("batch name in each personal record's body (`_key`)",
+    s = step("batch name in each personal record's body (`_key`: picks the seed)",
              each_event(s, strip.drop_batch_name))
     s = step("typed-text notes (`_text`: what was typed, score)", each_event(s, strip.drop_notes))
-    s = step("clocks (delta from the event before)", each_event(s, replace(hlc=0)))
+    s = step("clocks (ms since the event before << 16 | counter)",
+             each_event(s, replace(hlc=0)))
     s = step("heads per event (versions seen)", each_event(s, replace(heads=())))
     s = step("epoch, op, form per event", each_event(s, replace(epoch=0, op="", form=0)))
     s = step("segment headers (author, first sequence, previous hash)",
@@ -459,7 +456,6 @@ def main() -> int:
     events = [w for body in sections.values() for g in body.segments for w in g.events]
     segments = sum(len(body.segments) for body in sections.values())
     batches = [kb for body in sections.values() for kb in body.key_batches.values()]
-    listed = sum(len(rids) for _, rids in batches)
     singles = sum(len(body.record_keys) for body in sections.values())
     forms = Counter(FORMS.get(w.form, str(w.form)) for w in events)
     personal_plain = sum(1 for w in events
@@ -472,7 +468,7 @@ def main() -> int:
     print(f"new records: {len(records):,} "
           f"({', '.join(f'{k} {n}' for k, n in kinds.most_common())})")
     print(f"bundle A -> B: {wire_bytes:,} bytes, {ab.events:,} events, {segments} segments, "
-          f"{len(batches)} key batches ({listed:,} record ids), {singles} single record keys; "
+          f"{len(batches)} key batches (seeds only), {singles} single record keys; "
           f"made in {made:.2f} s, taken in by B in {taken:.2f} s")
     print(f"events by form: {', '.join(f'{k} {forms[k]:,}' for k in FORMS.values())} "
           f"({personal_plain} PLAIN puts of personal records)")
@@ -508,7 +504,7 @@ def main() -> int:
     if total != wire_bytes:
         print(f"  WARNING: the rows add up to {total:,}, the bundle is {wire_bytes:,}")
     print(f"  raw: {segments} signatures x 64 = {64 * segments:,} B; {len(batches)} key batches "
-          f"x 32 B seed, {listed:,} record ids listed; {singles} single record keys x 32 B; "
+          f"x 32 B seed; {singles} single record keys x 32 B; "
           f"{strip.open_values:,} personal values carried open ({strip.open_value_bytes:,} B); "
           f"{strip.sealed_values} carried sealed ({strip.sealed_value_bytes:,} B for "
           f"{strip.sealed_value_plain:,} B of plaintext); {strip.sealed_bodies} bodies "

@@ -36,6 +36,16 @@ def _group(help_text: str, **options: bool) -> typer.Typer:
     )
 
 
+# Tests only: a weak key derivation that unlocks in milliseconds (never in real use).
+FastKdf = Annotated[
+    bool,
+    typer.Option(
+        "--insecure-fast-kdf",
+        hidden=True,
+        help="Tests only: a weak key derivation that unlocks in milliseconds.",
+    ),
+]
+
 passwd_app = _group("Manage the passphrases that open this workspace.", no_args_is_help=True)
 app.add_typer(passwd_app, name="passwd")
 review_app = _group(
@@ -228,14 +238,7 @@ def init(
     label: Annotated[
         str, typer.Option(help="Whose passphrase this is (kept encrypted).")
     ] = "owner",
-    insecure_fast_kdf: Annotated[
-        bool,
-        typer.Option(
-            "--insecure-fast-kdf",
-            hidden=True,
-            help="Tests only: a weak key derivation that unlocks in milliseconds.",
-        ),
-    ] = False,
+    insecure_fast_kdf: FastKdf = False,
 ) -> None:
     """Create a new, empty workspace."""
     from fieldledger.vault.kdf import TEST_PARAMS
@@ -426,7 +429,7 @@ def demo(
             show_default=False,
         ),
     ] = None,
-    insecure_fast_kdf: Annotated[bool, typer.Option("--insecure-fast-kdf", hidden=True)] = False,
+    insecure_fast_kdf: FastKdf = False,
 ) -> None:
     """Fill the workspace with synthetic records (creating it if missing), show a summary."""
     import contextlib

@@ -11,7 +11,7 @@ from typing import Annotated
 
 import typer
 
-from fieldledger.cli import _group
+from fieldledger.cli import FastKdf, _group
 
 recovery_app = _group(
     "Recovery kit: word lists for trusted people that restore the workspace on a new device.",
@@ -155,14 +155,7 @@ def restore(
     label: Annotated[
         str, typer.Option("--label", help="Name of this device among the members.")
     ] = "restored",
-    insecure_fast_kdf: Annotated[
-        bool,
-        typer.Option(
-            "--insecure-fast-kdf",
-            hidden=True,
-            help="Tests only: a weak key derivation that unlocks in milliseconds.",
-        ),
-    ] = False,
+    insecure_fast_kdf: FastKdf = False,
 ) -> None:
     """Rebuild the workspace in --workspace (a new folder) as a new admin device, from
     enough shares of the newest kit and a bundle. Asks for this device's new passphrase."""

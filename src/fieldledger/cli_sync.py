@@ -11,7 +11,7 @@ from typing import Annotated
 
 import typer
 
-from fieldledger.cli import _group
+from fieldledger.cli import FastKdf, _group
 
 sync_app = _group(
     "Move records between this workspace's devices: files, HTTP, a relay.", no_args_is_help=True
@@ -254,7 +254,7 @@ def join_command(
         typer.Option("--reply-out", help="Network invitation: where to write the reply."),
     ] = None,
     label: Annotated[str, typer.Option("--label", help="A name for this device.")] = "device",
-    insecure_fast_kdf: Annotated[bool, typer.Option("--insecure-fast-kdf", hidden=True)] = False,
+    insecure_fast_kdf: FastKdf = False,
 ) -> None:
     """Join a workspace on this device, in the --workspace folder, with a new passphrase."""
     from fieldledger.cli import _console, _new_passphrase, _passphrase, _workspace_path, state
