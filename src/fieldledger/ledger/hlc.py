@@ -1,5 +1,7 @@
 """Hybrid logical clock: wall-clock milliseconds in the high bits, a counter in the low 16.
 
+The physical part advances in whole seconds; the counter orders events within one.
+
 Orders events across devices whose clocks disagree, while staying close to real time so a
 person reading the log sees plausible dates.
 """
@@ -27,7 +29,10 @@ class Clock:
         self._now = now
 
     def tick(self) -> int:
-        physical = int(self._now() * 1000)
+        # Whole seconds, counted in milliseconds: events written in one second differ by
+        # the counter alone, which keeps clocks cheap on the wire (sync/wire.py) and says no
+        # more about when someone typed than the second.
+        physical = int(self._now()) * 1000
         last_ms, counter = wall_ms(self.last), self.last & COUNTER_MASK
         if physical > last_ms:
             self.last = pack(physical)
