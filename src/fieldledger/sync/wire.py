@@ -45,6 +45,19 @@ _PERSONAL_FIELDS = {t.name: t.pii for t in REGISTRY.values() if t.pii}
 RecordKey = Callable[[str, "str | None"], "bytes | None"]  # (rid, batch) -> key
 
 
+def clock_rise(before: int, hlc: int) -> int:
+    ms = wall_ms(hlc) - wall_ms(before)
+    counter = hlc & COUNTER_MASK
+    return pack(ms, counter - (before & COUNTER_MASK) if ms == 0 else counter)
+
+
+def clock_after(before: int, rise: int) -> int:
+    ms, counter = wall_ms(rise), rise & COUNTER_MASK
+    if ms == 0:
+        return before + counter
+    return pack(wall_ms(before) + ms, counter)
+
+
 def _decode_body(data: bytes) -> dict:
     try:
         body = msgspec.msgpack.decode(data)
@@ -57,8 +70,9 @@ def _decode_body(data: bytes) -> dict:
 
 class WireEvent(msgspec.Struct, array_like=True, frozen=True):
     epoch: int
-    # The clock as (milliseconds since the event before in the segment) << 16 | counter:
-    # small numbers that repeat, where whole clocks would not compress.
+    # The clock as (milliseconds since the event before in the segment) << 16 | counter,
+    # the counter as its rise when the milliseconds did not move: small numbers that
+    # repeat (mostly 1), where whole clocks would not compress.
     hlc: int
     rtype: str
     rid: str
@@ -85,11 +99,10 @@ def to_wire(
     """(event, its wire form, stored signature) for rows of one chain, in order. Only
     bodies of `plain_epoch` (the epoch of the section's seal) travel as plaintext, and their
     personal values too when this device holds the record's key."""
-    last_ms = 0
+    last = 0
     for raw, sig in rows:
         ev = decode(raw)
-        ms = wall_ms(ev.hlc)
-        rise, last_ms = pack(ms - last_ms, ev.hlc & COUNTER_MASK), ms
+        rise, last = clock_rise(last, ev.hlc), ev.hlc
         body, form = ev.body, SEALED
         if ev.epoch == plain_epoch:
             key = keyring.epochs[ev.compartment][ev.epoch]
@@ -159,11 +172,10 @@ def from_wire(
     for segment in segments:
         prev = segment.prev
         last = len(segment.events) - 1
-        ms = 0
+        hlc = 0
         for i, w in enumerate(segment.events):
             seq = segment.first + i
-            ms += wall_ms(w.hlc)
-            hlc = pack(ms, w.hlc & COUNTER_MASK)
+            hlc = clock_after(hlc, w.hlc)
             if w.form == SEALED:
                 body, plain = w.body, None
             else:
