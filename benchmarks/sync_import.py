@@ -53,7 +53,7 @@ PER_HOUSEHOLD = 15  # events demo.fill adds per household, about (sync_wire.py: 
 class SectionIn(msgspec.Struct, array_like=True):
     segments: list[wire.Segment]
     record_keys: dict[str, bytes]
-    key_batches: dict[str, tuple[bytes, list[str]]]
+    key_batches: dict[str, bytes]
 
 
 def fill_to(ws: Workspace, n: int, seed: int) -> None:
@@ -114,11 +114,14 @@ def phases(ws: Workspace, data: bytes) -> dict[str, float]:
         t_open += time.perf_counter() - start
         bodies.append((s.compartment, body))
     for compartment, body in bodies:
-        keys = dict(body.record_keys)
-        for seed, rids in body.key_batches.values():
-            keys.update((rid, recordkeys.key_of(seed, rid)) for rid in rids)
+        def record_key(rid: str, batch: str | None, body: SectionIn = body) -> bytes | None:
+            if rid in body.record_keys:
+                return body.record_keys[rid]
+            seed = body.key_batches.get(batch) if batch else None
+            return recordkeys.key_of(seed, rid) if seed else None
+
         start = time.perf_counter()
-        wire.from_wire(ws.keyring, ws.keyring.workspace_id, compartment, body.segments, keys.get)
+        wire.from_wire(ws.keyring, ws.keyring.workspace_id, compartment, body.segments, record_key)
         t_wire += time.perf_counter() - start
     out["open the sections (unseal, zstd, msgpack)"] = t_open
     out["rebuild events (seal bodies again, encode, hash links)"] = t_wire

@@ -297,6 +297,7 @@ class Workspace:
         self._depth = 1
         try:
             yield
+            self._fold.flush()
             log.set_meta(self.conn, "hlc", self.clock.last)
             self.conn.execute("COMMIT")
             self._places = None  # a village may have come in
@@ -847,4 +848,5 @@ class Workspace:
                 self._fold.apply(a.event, a.hash, _decode_body(a.plain) if a.plain else None)
                 if progress and n % 1000 == 0:
                     progress(n)
+            self._fold.flush()
         return len(taken)

@@ -193,6 +193,11 @@ def note_batch(
         _shred(conn, keyring, batch, rid)
 
 
+def note_batches(conn: Connection, pairs: Iterable[tuple[str, str]]) -> None:
+    """Many (record, batch) at once, for records not forgotten (the fold's `flush`)."""
+    conn.executemany("INSERT OR IGNORE INTO batch_records (rid, batch) VALUES (?, ?)", pairs)
+
+
 def destroy(conn: Connection, keyring: Keyring, rid: str) -> None:
     """Delete a record's key for good; the records sharing its batch get keys of their own
     first, and the batch's seed goes."""

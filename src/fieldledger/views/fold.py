@@ -55,6 +55,9 @@ class Fold:
         self.conn = conn
         self.keyring = keyring
         self.forgot = False
+        # Which batch each record's key comes from, noted in one statement at the end
+        # (`flush`): one insert per person would cost as much as folding the person.
+        self._batches: dict[str, str] = {}
         # Read once: consulted for every folded row, changed only by forget events.
         self._forgotten = set(conn.execute("SELECT rtype, rid FROM forgotten"))
         self._upsert = {t.name: _row_sql(t, "INSERT OR REPLACE INTO", "") for t in all_types()}
@@ -85,8 +88,10 @@ class Fold:
                 fields = fields if fields is not None else self.body(ev)
                 batch = fields.get(recordkeys.BODY_FIELD) if fields else None
                 if batch:
-                    forgotten = (rtype.name, ev.rid) in self._forgotten
-                    recordkeys.note_batch(self.conn, self.keyring, ev.rid, batch, forgotten)
+                    if (rtype.name, ev.rid) in self._forgotten:
+                        recordkeys.note_batch(self.conn, self.keyring, ev.rid, batch, True)
+                    else:
+                        self._batches[ev.rid] = batch
             self._put(rtype, ev, h, fields)
         elif ev.op == OP_FORGET:
             self._forget(rtype, ev.rid)
@@ -174,7 +179,15 @@ class Fold:
                     "INSERT INTO review_queue VALUES (?, ?, ?, ?)", (rtype.name, rid, field, score)
                 )
 
+    def flush(self) -> None:
+        """Write what the fold keeps to write at once; before a commit, and before a forget
+        needs it."""
+        if self._batches:
+            recordkeys.note_batches(self.conn, self._batches.items())
+            self._batches.clear()
+
     def _forget(self, rtype: RecordType, rid: str) -> None:
+        self.flush()
         self.conn.execute("INSERT OR IGNORE INTO forgotten VALUES (?, ?)", (rtype.name, rid))
         self._forgotten.add((rtype.name, rid))
         recordkeys.destroy(self.conn, self.keyring, rid)
