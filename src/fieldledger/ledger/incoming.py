@@ -37,13 +37,21 @@ def _refuse(ev: Event, reason: str) -> VerificationError:
 
 
 def check(conn: Connection, workspace: bytes, rows: Iterable[tuple], now_ms: int) -> list[Incoming]:
-    """The events of `rows` — (raw, signature) or (raw, signature, plaintext body) — that are
-    new here, in chain order, each segment verified.
+    """The events of `rows` that are new here, in chain order, each segment verified.
+
+    A row is (raw, signature), or (raw, signature, plaintext body, event, hash) when this
+    process built the raw bytes itself from what a bundle carried (`sync.wire`): the event
+    and its hash are then taken as given instead of being decoded and hashed again.
 
     Raises VerificationError naming the first bad event; events already held are skipped.
     """
     decoded = sorted(
-        ((decode(row[0]), row[0], row[1], row[2] if len(row) > 2 else None) for row in rows),
+        (
+            (row[3], row[0], row[1], row[2], row[4])
+            if len(row) > 3
+            else (decode(row[0]), row[0], row[1], None, None)
+            for row in rows
+        ),
         key=lambda d: (d[0].author, d[0].compartment, d[0].seq),
     )
     accepted: list[Incoming] = []
@@ -53,8 +61,8 @@ def check(conn: Connection, workspace: bytes, rows: Iterable[tuple], now_ms: int
         tip = log.tip(conn, author, compartment)
         last_seq, last_hash = tip if tip else (0, GENESIS)
         segment: list[Incoming] = []
-        for ev, raw, sig, plain in chain:
-            h = event_hash(raw)
+        for ev, raw, sig, plain, known in chain:
+            h = known or event_hash(raw)
             if ev.workspace != workspace:
                 raise _refuse(ev, "it belongs to another workspace")
             if ev.seq <= last_seq:

@@ -161,13 +161,14 @@ def from_wire(
     segments: list[Segment],
     record_key: RecordKey,
     batches_seen: dict[str, set[str]] | None = None,
-) -> list[tuple[bytes, bytes | None, bytes | None]]:
-    """Rebuild (raw, signature, plaintext body) rows; the signature only on each segment's
-    last event, the plaintext (which spares the receiver decrypting it again) when known.
+) -> list[tuple]:
+    """Rebuild (raw, signature, plaintext body, event, hash) rows for `ledger.incoming`; the
+    signature only on each segment's last event, the plaintext (which spares the receiver
+    decrypting it again) when known.
 
     `record_key(rid, batch)` gives the key of a record's personal data (its batch named by
     the body); `batches_seen` collects, per batch, the records whose bodies name it."""
-    rows: list[tuple[bytes, bytes | None, bytes | None]] = []
+    rows: list[tuple] = []
     keys = keyring.epochs.get(compartment, {})
     for segment in segments:
         prev = segment.prev
@@ -202,25 +203,25 @@ def from_wire(
                     plain = _reseal(opened, w.rid, rkey, fields)
                 ad = _ad(workspace, segment.author, compartment, w, seq)
                 body = seal_plain_body(key, plain, ad)
-            raw = encode(
-                Event(
-                    FORMAT,
-                    workspace,
-                    segment.author,
-                    compartment,
-                    w.epoch,
-                    seq,
-                    prev,
-                    hlc,
-                    w.rtype,
-                    w.rid,
-                    w.op,
-                    tuple(w.heads),
-                    body,
-                )
+            ev = Event(
+                FORMAT,
+                workspace,
+                segment.author,
+                compartment,
+                w.epoch,
+                seq,
+                prev,
+                hlc,
+                w.rtype,
+                w.rid,
+                w.op,
+                tuple(w.heads),
+                body,
             )
-            rows.append((raw, segment.signature if i == last else None, plain))
-            prev = event_hash(raw)
+            raw = encode(ev)
+            h = event_hash(raw)
+            rows.append((raw, segment.signature if i == last else None, plain, ev, h))
+            prev = h
     return rows
 
 
