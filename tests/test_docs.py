@@ -11,10 +11,11 @@ from fieldledger.cli import app
 from fieldledger.records import REGISTRY
 
 DOCS = Path(__file__).parent.parent / "docs"
-# The guide, and the topic documents it links to for records, evidence, imports and sync.
+# The guide, and the topic documents it links to for records, evidence, imports, sync and
+# reports.
 GUIDE = "\n".join(
     (DOCS / name).read_text(encoding="utf-8")
-    for name in ("guide.md", "records.md", "evidence.md", "import.md", "sync.md")
+    for name in ("guide.md", "records.md", "evidence.md", "import.md", "sync.md", "reports.md")
     if (DOCS / name).exists()
 )
 

@@ -61,6 +61,7 @@ def _register_subcommands() -> None:
     from fieldledger.cli_import import import_command
     from fieldledger.cli_net import relay_app, serve_command, sync_http_command, sync_relay_command
     from fieldledger.cli_recovery import recovery_app
+    from fieldledger.cli_report import policy_app, report_command
     from fieldledger.cli_sync import join_command, member_app, sync_app
 
     app.add_typer(evidence_app, name="evidence")
@@ -69,6 +70,8 @@ def _register_subcommands() -> None:
     app.add_typer(member_app, name="member")
     app.command("join")(join_command)
     app.add_typer(recovery_app, name="recovery")
+    app.command("report")(report_command)
+    app.add_typer(policy_app, name="policy")
     app.add_typer(relay_app, name="relay")
     app.command("serve")(serve_command)
     sync_app.command("http")(sync_http_command)

@@ -1,0 +1,1 @@
+"""Reports donors and clusters accept, built from the records, through `fieldledger.privacy`."""
