@@ -73,6 +73,14 @@ def report_command(
             help="Write even what the linter warns of (never personal data).",
         ),
     ] = False,
+    epsilon: Annotated[
+        float,
+        typer.Option(
+            "--epsilon",
+            help="Differential privacy: noise on the counts at this epsilon, spent from the "
+            "workspace's budget (policy epsilon_budget). 0: none.",
+        ),
+    ] = 0.0,
     answers: Annotated[
         Path | None,
         typer.Option(
@@ -140,7 +148,7 @@ def report_command(
     with _open() as ws:
         export = build(ws, chosen, grant, lang=lang, **options)
         export.reviewed_by = reviewed_by
-        ready = prepare(ws, export, i_understand=i_understand)
+        ready = prepare(ws, export, i_understand=i_understand, epsilon=epsilon)
         data = _render(ws, ready, fmt, lang, options.get("template"))
         err = _console(stderr=True)
         if options:
