@@ -25,7 +25,7 @@ if TYPE_CHECKING:
 KINDS: dict[str, tuple[str | None, tuple[str, ...]]] = {
     "5w": ("fieldledger.reports.fivew", (".csv", ".xlsx")),
     "incidents": ("fieldledger.reports.incidents", (".csv", ".xlsx")),
-    "finance": ("fieldledger.reports.finance", (".xlsx",)),
+    "finance": ("fieldledger.reports.finance", (".xlsx", ".pdf")),
     "iati": ("fieldledger.reports.iati", (".xml",)),
     "8+3": ("fieldledger.reports.narrative", (".html", ".pdf")),
 }
@@ -177,6 +177,10 @@ def _render(ws, ready: Export, fmt: str, lang: str, template) -> bytes:
         from fieldledger.reports import iati
 
         return iati.render(ws, ready)
+    if fmt == ".pdf" and ready.kind == "finance":
+        from fieldledger.reports import finance
+
+        return finance.render_pdf(ready, lang=lang)
     from fieldledger.reports import narrative
 
     if fmt == ".pdf":

@@ -136,7 +136,7 @@ def test_finance_xlsx(demo, tmp_path):
 @pytest.mark.parametrize(
     ("args", "says"),
     [
-        (("finance", "--out", "f.csv"), "report finance is written as .xlsx, not .csv"),
+        (("finance", "--out", "f.csv"), "report finance is written as .xlsx or .pdf, not .csv"),
         (("5w", "--out", "x.pdf"), "report 5w is written as .csv or .xlsx, not .pdf"),
         (("5w", "--out", "x.xlsx", "--period", "2026-13"), "--period 2026-13: 2026-13 is not"),
         (("5w", "--out", "x.xlsx", "--lang", "fr"), "--lang fr: use en (English) or my"),

@@ -761,7 +761,7 @@ def render_html(
         if items:
             sections.append({"heading": pick(heading, lang), "questions": items})
     env = jinja2.Environment(
-        loader=jinja2.FunctionLoader(_html_template),
+        loader=jinja2.FunctionLoader(html_template),
         autoescape=True,
         trim_blocks=True,
         lstrip_blocks=True,
@@ -781,7 +781,7 @@ def render_html(
     return page.encode("utf-8")
 
 
-def _html_template(name: str) -> str:
+def html_template(name: str) -> str:
     return resources.files(__package__).joinpath("templates", name).read_text("utf-8")
 
 
