@@ -71,7 +71,14 @@ from fieldledger.places import LEVELS, Gazetteer, Place
 from fieldledger.privacy.export import DATE_GRAINS, MEASURES, Export, Note, Table
 from fieldledger.privacy.policy import Policy
 
-__all__ = ["coarsen_period", "pairing", "period_grain", "protect", "table_structure"]
+__all__ = [
+    "coarsen_period",
+    "format_period",
+    "pairing",
+    "period_grain",
+    "protect",
+    "table_structure",
+]
 
 
 def protect(export: Export, policy: Policy, places: Gazetteer, *, epsilon: float = 0.0) -> Export:
@@ -134,7 +141,9 @@ def _parse(value: Any) -> tuple[str, dt.date]:
     raise ValueError(f"{text!r} is not a date or period")
 
 
-def _format(day: dt.date, grain: str) -> str:
+def format_period(day: dt.date, grain: str) -> str:
+    """The period of `grain` holding `day`: "2026-03-14", "2026-W11", "2026-03", "2026-Q1",
+    "2026" (the form date columns are written in)."""
     if grain == "day":
         return day.isoformat()
     if grain == "week":
@@ -168,7 +177,7 @@ def coarsen_period(value: Any, grain: str) -> Any:
     ends = []
     for end in _ends(value):
         end_grain, day = _parse(end)
-        ends.append(_format(day, grain) if _finer(end_grain, grain) else end)
+        ends.append(format_period(day, grain) if _finer(end_grain, grain) else end)
     if len(ends) == 2 and ends[0] == ends[1]:
         return ends[0]
     return "..".join(str(e) for e in ends) if len(ends) == 2 else ends[0]

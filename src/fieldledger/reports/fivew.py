@@ -166,8 +166,9 @@ TOTAL_AFFECTED = ("total", "#affected+total", "Total", "စုစုပေါင
 DISABLED = ("disabled", "#reached+disabled", "With a disability", "မသန်စွမ်းသူ")
 KEYS = tuple(k for k, *_ in REACHED)
 
-# Participant counts (records/participants.py) into the columns above.
-_PARTICIPANT_KEYS = {
+# Counts by sex and age (records/participants.py: participants, an incident's people
+# affected) into the columns above.
+SEX_AGE_COLUMNS = {
     "female_0_5": "f_children",
     "female_6_17": "f_children",
     "female_18_59": "f_adults",
@@ -225,7 +226,7 @@ def count_columns(lang: str, hxl_base: str = "#reached") -> list[Column]:
 def add_participants(counts: dict[str, int], participants: dict[str, Any] | None) -> None:
     """Add an activity's or training's participant counts (JSON of the view) to `counts`."""
     for name, n in (participants or {}).items():
-        key = _PARTICIPANT_KEYS.get(name)
+        key = SEX_AGE_COLUMNS.get(name)
         if key is not None:
             counts[key] = counts.get(key, 0) + int(n)
         elif name in _WITH_DISABILITY:

@@ -218,20 +218,12 @@ def _date(value: str | dt.date | None) -> dt.date | None:
 
 
 def _label(value: str | dt.date, grain: str) -> str:
-    """A date as the period of `grain` holding it, written as date columns are
-    (`fieldledger.privacy.export`): "2026-03-14", "2026-W11", "2026-03", "2026-Q1", "2026"."""
+    """A date as the period of `grain` holding it, written as date columns are."""
+    from fieldledger.privacy.disclosure import format_period
+
     day = _date(value)
     assert day is not None
-    if grain == "day":
-        return day.isoformat()
-    if grain == "week":
-        year, week, _ = day.isocalendar()
-        return f"{year}-W{week:02d}"
-    if grain == "month":
-        return f"{day.year}-{day.month:02d}"
-    if grain == "quarter":
-        return f"{day.year}-Q{(day.month - 1) // 3 + 1}"
-    return f"{day.year}"
+    return format_period(day, grain)
 
 
 _QUARTER = re.compile(r"([0-9]{4})-Q([1-4])", re.ASCII)

@@ -29,7 +29,7 @@ import json
 from typing import TYPE_CHECKING, Any
 
 from fieldledger.privacy.export import Column, Export, Table
-from fieldledger.reports.fivew import KEYS, Places, count_columns
+from fieldledger.reports.fivew import KEYS, SEX_AGE_COLUMNS, Places, count_columns
 from fieldledger.reports.period import Period, label, report_grain
 
 if TYPE_CHECKING:
@@ -38,23 +38,6 @@ if TYPE_CHECKING:
 
 HARMS = ("killed", "injured", "detained", "displaced")
 
-# Counts of an incident's `affected` (records/participants.py SexAgeCounts) into the 5W's
-# sex and age columns.
-_SEX_AGE = {
-    "female_0_5": "f_children",
-    "female_6_17": "f_children",
-    "female_18_59": "f_adults",
-    "female_60_plus": "f_elderly",
-    "male_0_5": "m_children",
-    "male_6_17": "m_children",
-    "male_18_59": "m_adults",
-    "male_60_plus": "m_elderly",
-    "other_0_5": "other",
-    "other_6_17": "other",
-    "other_18_59": "other",
-    "other_60_plus": "other",
-    "unknown": "unknown",
-}
 
 _HEADERS = {
     "en": {
@@ -163,7 +146,7 @@ def build(
 
 def _add(cell: dict[str, int], counts: dict[str, Any]) -> None:
     for name, n in counts.items():
-        key = _SEX_AGE.get(name)
+        key = SEX_AGE_COLUMNS.get(name)
         if key is not None:
             cell[key] = cell.get(key, 0) + int(n)
 
