@@ -16,10 +16,11 @@ say what went wrong and what to do, and never contain record content or key mate
     │   ├── VerificationError     a chain or signature does not check; names the event
     │   │   └── BlobDamaged       an evidence file does not authenticate or is cut short
     │   └── LogFileError          an exported log file is damaged, truncated or foreign
-    └── RecordError
-        ├── ValidationError       input for a record is wrong; names record, line and field
-        ├── UnknownRecord         no record with that type and id
-        └── ForgottenRecord       the person was forgotten; nothing of theirs can be shown
+    ├── RecordError
+    │   ├── ValidationError       input for a record is wrong; names record, line and field
+    │   ├── UnknownRecord         no record with that type and id
+    │   └── ForgottenRecord       the person was forgotten; nothing of theirs can be shown
+    └── AccountError              a web account cannot be added, changed or found
 """
 
 from __future__ import annotations
@@ -106,3 +107,9 @@ class UnknownRecord(RecordError):
 
 class ForgottenRecord(RecordError):
     """The person was forgotten: none of their personal data exists any more."""
+
+
+class AccountError(FieldledgerError):
+    """A web account (a person logging in from a phone) cannot be added, changed or found."""
+
+    exit_code = 2

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import base64
 import contextlib
+import contextvars
 import datetime as dt
 import os
 import time
@@ -76,6 +77,10 @@ VIEWS_VERSION = 4
 
 
 _decode_body = msgspec.msgpack.Decoder(dict).decode
+
+# The web account on whose behalf the device acts (the web UI sets it per request), named in
+# each access-log note so the log says which person on a phone opened what.
+ACTING_AS: contextvars.ContextVar[str | None] = contextvars.ContextVar("acting_as", default=None)
 
 
 def new_id(prefix: str) -> str:
@@ -372,10 +377,12 @@ class Workspace:
         return h
 
     def note(self, action: str, target: str | None = None) -> None:
-        """Record in the access log who opened, exported or forgot what."""
-        self.append(
-            ACCESS_LOG, "access", new_id("AC"), OP_NOTE, {"action": action, "target": target}
-        )
+        """Record in the access log who opened, exported or forgot what: this device, and
+        the web account acting through it (`acting_as`) when there is one."""
+        body: dict[str, Any] = {"action": action, "target": target}
+        if (by := ACTING_AS.get()) is not None:
+            body["by"] = by
+        self.append(ACCESS_LOG, "access", new_id("AC"), OP_NOTE, body)
 
     # -- records ----------------------------------------------------------------------
 

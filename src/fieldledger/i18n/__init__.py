@@ -87,6 +87,10 @@ def pgettext(context: str, msgid: str) -> str:
     return translations(current_language()).pgettext(context, msgid)
 
 
+def ngettext(singular: str, plural: str, n: int) -> str:
+    return translations(current_language()).ngettext(singular, plural, n)
+
+
 _ = gettext
 
 
@@ -104,6 +108,7 @@ __all__ = [
     "current_language",
     "gettext",
     "language",
+    "ngettext",
     "pgettext",
     "set_language",
     "translations",

@@ -75,9 +75,12 @@ class Fold:
         if ev.op == OP_NOTE and ev.compartment == ACCESS_LOG:
             body = fields if fields is not None else self.body(ev)
             if body is not None:
+                action = body.get("action", "")
+                if body.get("by"):  # a web account acting on this device
+                    action = f"{action} (web account {body['by']})"
                 self.conn.execute(
                     "INSERT OR IGNORE INTO access_log VALUES (?, ?, ?, ?, ?)",
-                    (h, ev.hlc, ev.author, body.get("action", ""), body.get("target")),
+                    (h, ev.hlc, ev.author, action, body.get("target")),
                 )
             return
         rtype = type_named(ev.rtype)

@@ -1,0 +1,449 @@
+"""The web application: the route table with each route's roles, sessions, CSRF, headers.
+
+Every screen is a `Page`: a path, its methods, the roles that may open it, and a plain
+function `handler(ctx) -> Response` that runs in a worker thread holding the workspace lock
+(the one SQLCipher connection serves one request at a time, the sync route included). The
+wrapper around each handler does, in this order:
+
+1. find the session (cookie); none: GET answers 303 to /login, anything else 401;
+2. refuse (403) an account whose role is not among the page's roles;
+3. for POST, read the form and refuse (403) when its CSRF token is not the session's;
+4. run the handler in the account's language, with the access log naming the account.
+
+`app.routes` is the whole route table; tests walk it per role. Pages live in `web/pages/`,
+each module with a `pages = PageSet()` that `web_app` mounts.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+from urllib.parse import quote
+
+import jinja2
+from starlette.applications import Starlette
+from starlette.concurrency import run_in_threadpool
+from starlette.datastructures import FormData, UploadFile
+from starlette.requests import Request
+from starlette.responses import HTMLResponse, RedirectResponse, Response
+from starlette.routing import BaseRoute, Mount, Route
+from starlette.staticfiles import StaticFiles
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from fieldledger import i18n
+from fieldledger.errors import (
+    FieldledgerError,
+    ForgottenRecord,
+    StoreBusy,
+    UnknownRecord,
+)
+from fieldledger.sync.roles import ROLES
+from fieldledger.web.forms import shown, value_label
+from fieldledger.web.limits import LoginLimits
+from fieldledger.web.sessions import COOKIE, Session, Sessions
+from fieldledger.workspace import ACTING_AS
+
+if TYPE_CHECKING:
+    from fieldledger.workspace import Workspace
+
+HERE = Path(__file__).parent
+LOCK_WAIT_S = 30.0
+MAX_UPLOAD = 64 * 1024 * 1024  # one evidence file from a phone
+MAX_FIELDS = 2000  # a distribution round of many households is one form
+
+EVERYONE = frozenset(ROLES)
+ADMINS = frozenset({"admin"})
+COORDINATORS = frozenset({"admin", "coordinator"})
+
+
+def holding(*compartments: str) -> frozenset[str]:
+    """The roles whose devices hold every one of `compartments`."""
+    return frozenset(r for r, held in ROLES.items() if all(c in held for c in compartments))
+
+
+# Roles that read a compartment but do not write to it: a viewer writes nothing; documenters
+# and finance officers see programme records for context and reports only.
+READ_ONLY: dict[str, tuple[str, ...]] = {
+    "viewer": ("programme",),
+    "documenter": ("programme",),
+    "finance": ("programme",),
+}
+
+
+def writing(*compartments: str) -> frozenset[str]:
+    """The roles that may add and change records of every one of `compartments`."""
+    return frozenset(
+        r for r in holding(*compartments) if not set(compartments) & set(READ_ONLY.get(r, ()))
+    )
+
+
+# -- what a handler gets -----------------------------------------------------------------
+
+
+@dataclass
+class Ctx:
+    """One request, as a page handler sees it."""
+
+    request: Request
+    ws: Workspace
+    session: Session
+    form: FormData | None
+    state: WebState
+
+    @property
+    def role(self) -> str:
+        return self.session.role
+
+    @property
+    def account(self) -> str:
+        return self.session.account
+
+    @property
+    def lang(self) -> str:
+        return self.session.lang
+
+    @property
+    def compartments(self) -> tuple[str, ...]:
+        return ROLES[self.session.role]
+
+    def holds(self, compartment: str) -> bool:
+        return compartment in ROLES[self.session.role]
+
+    def param(self, name: str) -> str:
+        return str(self.request.path_params[name])
+
+    def query(self, name: str, default: str = "") -> str:
+        return self.request.query_params.get(name, default)
+
+    def field(self, name: str, default: str = "") -> str:
+        """A text field of the posted form, stripped; `default` when absent."""
+        if self.form is None:
+            return default
+        value = self.form.get(name)
+        if value is None or isinstance(value, UploadFile):
+            return default
+        return value.strip()
+
+    def fields(self, name: str) -> list[str]:
+        if self.form is None:
+            return []
+        return [v.strip() for v in self.form.getlist(name) if isinstance(v, str)]
+
+    def upload(self, name: str) -> UploadFile | None:
+        value = self.form.get(name) if self.form is not None else None
+        return value if isinstance(value, UploadFile) and value.filename else None
+
+    def render(self, template: str, status: int = 200, **values: Any) -> HTMLResponse:
+        note = self.state.sessions.told(self.session.token)
+        html = self.state.templates.get_template(template).render(
+            ctx=self, session=self.session, note=note, nav=nav_for(self.role), **values
+        )
+        return HTMLResponse(html, status_code=status)
+
+    def redirect(self, url: str, note: str | None = None) -> Response:
+        if note:
+            self.state.sessions.tell(self.session.token, note)
+        return RedirectResponse(url, status_code=303)
+
+
+Handler = Callable[[Ctx], Response]
+
+
+@dataclass(frozen=True)
+class Page:
+    path: str
+    handler: Handler
+    roles: frozenset[str]
+    methods: tuple[str, ...] = ("GET",)
+    name: str | None = None
+
+
+@dataclass
+class PageSet:
+    """The pages of one module: `@pages.route("/x", roles=holding("people"))`."""
+
+    pages: list[Page] = field(default_factory=list)
+
+    def route(
+        self,
+        path: str,
+        *,
+        roles: frozenset[str],
+        methods: Iterable[str] = ("GET",),
+        name: str | None = None,
+    ) -> Callable[[Handler], Handler]:
+        def register(handler: Handler) -> Handler:
+            self.pages.append(Page(path, handler, roles, tuple(methods), name or handler.__name__))
+            return handler
+
+        return register
+
+    def add(self, page: Page) -> None:
+        self.pages.append(page)
+
+
+# -- navigation ------------------------------------------------------------------------
+
+# (path, label msgid, roles): the menu, filtered by the account's role.
+NAV: tuple[tuple[str, str, frozenset[str]], ...] = (
+    ("/", i18n.N_("Home"), EVERYONE),
+    ("/households", i18n.N_("Households"), holding("programme")),
+    ("/distributions", i18n.N_("Distributions"), holding("programme")),
+    ("/projects", i18n.N_("Projects"), holding("programme")),
+    ("/incidents", i18n.N_("Incidents"), holding("incidents")),
+    ("/feedback", i18n.N_("Feedback"), holding("people")),
+    ("/grants", i18n.N_("Grants"), holding("finance")),
+    ("/reports", i18n.N_("Reports"), COORDINATORS | frozenset({"finance"})),
+    ("/sync", i18n.N_("Sync"), COORDINATORS),
+    ("/review", i18n.N_("Review"), COORDINATORS),
+    ("/team", i18n.N_("Team"), ADMINS),
+)
+
+
+def nav_for(role: str) -> list[tuple[str, str]]:
+    return [(path, label) for path, label, roles in NAV if role in roles]
+
+
+# -- the server's state -----------------------------------------------------------------
+
+
+@dataclass
+class WebState:
+    ws_provider: Callable[[], Workspace]
+    lock: threading.Lock
+    sessions: Sessions
+    limits: LoginLimits
+    templates: jinja2.Environment
+    https: bool
+    # Set by `serve` (the owner's panic): destroy the keys and stop the server.
+    on_panic: Callable[[], None] | None = None
+    hashing: threading.Semaphore = field(default_factory=lambda: threading.Semaphore(2))
+    started: float = field(default_factory=time.time)
+
+
+def _burmese_digits(text: str) -> str:
+    return text.translate(str.maketrans("0123456789", "၀၁၂၃၄၅၆၇၈၉"))
+
+
+def number(value: Any, lang: str | None = None) -> str:
+    """A count or amount for display: grouped, in Burmese digits when Burmese is chosen."""
+    if value is None or value == "":
+        return ""
+    if isinstance(value, float) and not value.is_integer():
+        text = f"{value:,.2f}"
+    else:
+        try:
+            text = f"{int(value):,}"
+        except (TypeError, ValueError):
+            text = str(value)
+    return _burmese_digits(text) if (lang or i18n.current_language()) == "my" else text
+
+
+def digits(value: Any) -> str:
+    """Dates, codes and other text with digits in the reader's numerals."""
+    text = "" if value is None else str(value)
+    return _burmese_digits(text) if i18n.current_language() == "my" else text
+
+
+def make_templates() -> jinja2.Environment:
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(HERE / "templates"),
+        autoescape=True,
+        extensions=["jinja2.ext.i18n"],
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    # The language is read per call from the request's context, so one environment serves
+    # every reader.
+    env.install_gettext_callables(  # type: ignore[attr-defined]
+        gettext=i18n._, ngettext=i18n.ngettext, newstyle=True, pgettext=i18n.pgettext
+    )
+    env.filters["num"] = number
+    env.filters["digits"] = digits
+    env.filters["urlq"] = lambda v: quote(str(v), safe="")
+    env.filters["shown"] = shown
+    env.globals["value_label"] = value_label
+    env.globals["lang"] = i18n.current_language
+    env.globals["LANGUAGES"] = i18n.LANGUAGES
+    return env
+
+
+# -- security headers -------------------------------------------------------------------
+
+CSP = (
+    "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data: blob:; "
+    "media-src 'self' blob:; connect-src 'self'; form-action 'self'; frame-ancestors 'none'; "
+    "base-uri 'none'"
+)
+
+
+class Headers:
+    """Security headers on every answer; `no-store` on everything but static files, so a
+    phone's browser keeps no page with records in its cache."""
+
+    def __init__(self, app: ASGIApp, https: bool) -> None:
+        self.app = app
+        self.https = https
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        static = scope["path"].startswith("/static/")
+
+        async def send_with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                headers = list(message.get("headers", []))
+                headers += [
+                    (b"content-security-policy", CSP.encode()),
+                    (b"x-content-type-options", b"nosniff"),
+                    (b"x-frame-options", b"DENY"),
+                    (b"referrer-policy", b"no-referrer"),
+                    (b"permissions-policy", b"camera=(self), microphone=(), geolocation=()"),
+                    (b"cross-origin-opener-policy", b"same-origin"),
+                ]
+                if not static:
+                    headers.append((b"cache-control", b"no-store"))
+                else:
+                    headers.append((b"cache-control", b"private, max-age=86400"))
+                if self.https:
+                    headers.append((b"strict-transport-security", b"max-age=31536000"))
+                message["headers"] = headers
+            await send(message)
+
+        await self.app(scope, receive, send_with_headers)
+
+
+# -- the wrapper around every page ------------------------------------------------------
+
+
+def session_of(request: Request, state: WebState) -> Session | None:
+    return state.sessions.get(request.cookies.get(COOKIE))
+
+
+def refuse(state: WebState, status: int, message: str, lang: str = "en") -> HTMLResponse:
+    with i18n.language(lang):
+        html = state.templates.get_template("refused.html.j2").render(
+            status=status, message=i18n._(message)
+        )
+    return HTMLResponse(html, status_code=status)
+
+
+def locked(state: WebState, fn: Callable[[], Response]) -> Response:
+    if not state.lock.acquire(timeout=LOCK_WAIT_S):
+        raise StoreBusy("the workspace is busy: try again in a minute")
+    try:
+        return fn()
+    finally:
+        state.lock.release()
+
+
+def _endpoint(page: Page, state: WebState) -> Callable[[Request], Any]:
+    async def endpoint(request: Request) -> Response:
+        session = session_of(request, state)
+        if session is None:
+            if request.method == "GET":
+                target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+                return RedirectResponse(f"/login?next={quote(target, safe='')}", 303)
+            return refuse(state, 401, i18n.N_("Your session ended: log in again."))
+        if session.role not in page.roles:
+            return refuse(state, 403, i18n.N_("Your role cannot open this page."), session.lang)
+        form = None
+        if request.method == "POST":
+            try:
+                form = await request.form(
+                    max_files=20, max_fields=MAX_FIELDS, max_part_size=MAX_UPLOAD
+                )
+            except Exception:  # a damaged or oversized form: say so, apply nothing
+                return refuse(state, 400, i18n.N_("The form could not be read."), session.lang)
+            sent = form.get("csrf")
+            if not session.csrf_ok(sent if isinstance(sent, str) else None):
+                await form.close()
+                return refuse(
+                    state,
+                    403,
+                    i18n.N_("This form is out of date: open the page again and resend it."),
+                    session.lang,
+                )
+
+        def run() -> Response:
+            ws = state.ws_provider()
+            ctx = Ctx(request, ws, session, form, state)
+            with i18n.language(session.lang):
+                token = ACTING_AS.set(session.account)
+                try:
+                    return page.handler(ctx)
+                except (UnknownRecord, ForgottenRecord) as exc:
+                    return refuse(state, 404, str(exc), session.lang)
+                except FieldledgerError as exc:
+                    return refuse(state, 400, str(exc).splitlines()[0], session.lang)
+                finally:
+                    ACTING_AS.reset(token)
+
+        try:
+            return await run_in_threadpool(locked, state, run)
+        except StoreBusy as exc:
+            return refuse(state, 503, str(exc), session.lang)
+        finally:
+            if form is not None:
+                await form.close()
+
+    endpoint.__name__ = page.name or page.handler.__name__
+    return endpoint
+
+
+class PageRoute(Route):
+    """A Starlette route that remembers which roles may open it (tests read `roles`)."""
+
+    def __init__(self, page: Page, state: WebState) -> None:
+        super().__init__(
+            page.path, _endpoint(page, state), methods=list(page.methods), name=page.name
+        )
+        self.roles = page.roles
+
+
+def page_sets() -> list[PageSet]:
+    from fieldledger.web.pages import ALL
+
+    return ALL
+
+
+def web_app(
+    ws_provider: Callable[[], Workspace],
+    *,
+    https: bool = False,
+    lock: threading.Lock | None = None,
+    sessions: Sessions | None = None,
+    limits: LoginLimits | None = None,
+    on_panic: Callable[[], None] | None = None,
+) -> Starlette:
+    """The whole server: the web UI, static files and the sync route, on one lock."""
+    from fieldledger.sync.server import sync_routes
+    from fieldledger.web.pages.login import login_routes
+
+    lock = lock or threading.Lock()
+    state = WebState(
+        ws_provider=ws_provider,
+        lock=lock,
+        sessions=sessions or Sessions(),
+        limits=limits or LoginLimits(),
+        templates=make_templates(),
+        https=https,
+        on_panic=on_panic,
+    )
+    routes: list[BaseRoute] = [
+        *login_routes(state),
+        *(PageRoute(page, state) for pages in page_sets() for page in pages.pages),
+        *sync_routes(ws_provider, lock),
+        Mount("/static", StaticFiles(directory=HERE / "static"), name="static"),
+    ]
+    app = Starlette(routes=routes)
+    app.state.workspace_lock = lock
+    app.state.web = state
+    app.add_middleware(Headers, https=https)
+    return app

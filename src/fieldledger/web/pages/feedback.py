@@ -1,0 +1,7 @@
+"""Screens: feedback."""
+
+from __future__ import annotations
+
+from fieldledger.web.app import PageSet
+
+pages = PageSet()
