@@ -59,10 +59,11 @@ def _register_subcommands() -> None:
     # Their modules import only typer at the top, so --help stays fast.
     from fieldledger.cli_evidence import evidence_app
     from fieldledger.cli_import import import_command
-    from fieldledger.cli_net import relay_app, serve_command, sync_http_command, sync_relay_command
+    from fieldledger.cli_net import relay_app, sync_http_command, sync_relay_command
     from fieldledger.cli_recovery import recovery_app
     from fieldledger.cli_report import policy_app, report_command
     from fieldledger.cli_sync import join_command, member_app, sync_app
+    from fieldledger.cli_web import serve_command, web_user_app
 
     app.add_typer(evidence_app, name="evidence")
     app.command("import")(import_command)
@@ -74,6 +75,7 @@ def _register_subcommands() -> None:
     app.add_typer(policy_app, name="policy")
     app.add_typer(relay_app, name="relay")
     app.command("serve")(serve_command)
+    app.add_typer(web_user_app, name="web-user")
     sync_app.command("http")(sync_http_command)
     sync_app.command("relay")(sync_relay_command)
 

@@ -23,7 +23,7 @@ DEFAULT_PORT = 8765
 RELAY_PORT = 8766
 # uvicorn without its access log (it would keep client addresses) and without headers that
 # name the software.
-_QUIET = {
+QUIET = {
     "access_log": False,
     "log_level": "warning",
     "server_header": False,
@@ -84,36 +84,6 @@ def _warn_if_plain(url: str, what: str) -> None:
             f"their sizes{what}.",
             soft_wrap=True,
         )
-
-
-def serve_command(
-    host: Annotated[
-        str, typer.Option("--host", help="Address to listen on (this computer only, for now).")
-    ] = "127.0.0.1",
-    port: Annotated[int, typer.Option("--port", help="Port to listen on.")] = DEFAULT_PORT,
-) -> None:
-    """Let this workspace's other devices sync with this one: `fieldledger sync http URL`
-    on the other device. Runs until Ctrl-C."""
-    from fieldledger.sync.http import is_loopback
-
-    if not is_loopback(host):
-        typer.echo(
-            "error: serving beyond this computer needs HTTPS, which comes with the web UI",
-            err=True,
-        )
-        raise typer.Exit(2)
-    import uvicorn
-
-    from fieldledger.cli import _console, _open
-    from fieldledger.sync.server import sync_app
-
-    with _open() as ws:
-        app = sync_app(lambda: ws)
-        where = f"[{host}]" if ":" in host else host
-        _console(stderr=True).print(
-            f"serving sync at http://{where}:{port}/sync (stop with Ctrl-C)", soft_wrap=True
-        )
-        uvicorn.run(app, host=host, port=port, **_QUIET)
 
 
 def sync_http_command(url: Url, timeout: Timeout = 120.0) -> None:
@@ -190,4 +160,4 @@ def relay_serve(
             "that observers of the link do not see which bundles belong together.",
             soft_wrap=True,
         )
-    uvicorn.run(app, host=host, port=port, **_QUIET)
+    uvicorn.run(app, host=host, port=port, **QUIET)

@@ -366,9 +366,9 @@ def test_the_commands(pair, tmp_path: Path) -> None:
 
     runner = CliRunner()
 
-    refused = runner.invoke(app, ["serve", "--host", "0.0.0.0"])
-    assert refused.exit_code == 2
-    assert "serving beyond this computer needs HTTPS" in refused.output
+    refused = runner.invoke(app, ["serve", "--host", "0.0.0.0"], input="n\n")
+    assert refused.exit_code == 1  # asked first, and the answer was no
+    assert "other devices on the network reach the login page?" in refused.output
 
     a, b = pair
     fill(a, b)
