@@ -15,7 +15,9 @@ DOCS = Path(__file__).parent.parent / "docs"
 # reports.
 GUIDE = "\n".join(
     (DOCS / name).read_text(encoding="utf-8")
-    for name in ("guide.md", "records.md", "evidence.md", "import.md", "sync.md", "reports.md")
+    for name in (
+        "guide.md", "records.md", "evidence.md", "import.md", "sync.md", "reports.md", "web.md"
+    )
     if (DOCS / name).exists()
 )
 
