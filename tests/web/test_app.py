@@ -213,7 +213,7 @@ def test_language_switch_is_per_account(demo_ws, client_for) -> None:
 
 def test_access_log_names_the_web_account(demo_ws, client_for) -> None:
     client = client_for("coordinator")
-    person = demo_ws.conn.execute("SELECT id FROM people WHERE NOT _forgotten LIMIT 1").fetchone()
+    person = demo_ws.conn.execute("SELECT id FROM persons WHERE NOT _forgotten LIMIT 1").fetchone()
     client.get(f"/people/{person[0]}")
     actions = [
         a

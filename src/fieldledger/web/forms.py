@@ -44,6 +44,17 @@ ENGLISH: dict[str, str] = {
     "name_en": "Name (English)",
     "name_mm": "Name (Burmese)",
 }
+# Allowed values whose English is not the value with spaces.
+ENGLISH_VALUES: dict[str, str] = {
+    "idp": "IDP (displaced)",
+    "nfi": "Non-food items",
+    "sea": "Sexual exploitation or abuse",
+    "wash": "WASH",
+    "psea": "PSEA",
+    "cbo": "CBO",
+    "ngo": "NGO",
+    "ingo": "INGO",
+}
 LONG_TEXT = {"narrative", "description", "text", "note", "purpose"}
 
 
@@ -76,7 +87,7 @@ def value_label(value: Any) -> str:
     if isinstance(value, bool):
         return i18n._("yes") if value else i18n._("no")
     text = str(value)
-    english = text.replace("_", " ")
+    english = ENGLISH_VALUES.get(text) or text.replace("_", " ")
     english = english[:1].upper() + english[1:]
     said = i18n.pgettext("value", text)
     return english if said == text else said
