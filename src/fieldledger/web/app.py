@@ -423,6 +423,7 @@ def web_app(
     on_panic: Callable[[], None] | None = None,
 ) -> Starlette:
     """The whole server: the web UI, static files and the sync route, on one lock."""
+    from fieldledger.odk.openrosa import odk_routes
     from fieldledger.sync.server import sync_routes
     from fieldledger.web.pages.login import login_routes
 
@@ -440,6 +441,7 @@ def web_app(
         *login_routes(state),
         *(PageRoute(page, state) for pages in page_sets() for page in pages.pages),
         *sync_routes(ws_provider, lock),
+        *odk_routes(state),
         Mount("/static", StaticFiles(directory=HERE / "static"), name="static"),
     ]
     app = Starlette(routes=routes)
