@@ -60,6 +60,7 @@ def _register_subcommands() -> None:
     from fieldledger.cli_evidence import evidence_app
     from fieldledger.cli_import import import_command
     from fieldledger.cli_net import relay_app, sync_http_command, sync_relay_command
+    from fieldledger.cli_phone import phone_app
     from fieldledger.cli_recovery import recovery_app
     from fieldledger.cli_report import policy_app, report_command
     from fieldledger.cli_sync import join_command, member_app, sync_app
@@ -76,6 +77,7 @@ def _register_subcommands() -> None:
     app.add_typer(relay_app, name="relay")
     app.command("serve")(serve_command)
     app.add_typer(web_user_app, name="web-user")
+    app.add_typer(phone_app, name="phone")
     sync_app.command("http")(sync_http_command)
     sync_app.command("relay")(sync_relay_command)
 

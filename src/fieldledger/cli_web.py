@@ -127,6 +127,16 @@ def serve_command(
         float,
         typer.Option("--idle-minutes", min=1, help="Log a phone out after this long idle."),
     ] = 10,
+    odk_port: Annotated[
+        int | None,
+        typer.Option(
+            "--odk-port",
+            help="Also serve the ODK Collect routes (/odk/TOKEN/...) on this port over plain "
+            "HTTP, which Collect accepts (it refuses our own certificate); submissions are "
+            "end-to-end encrypted. Nothing else is served there.",
+            show_default=False,
+        ),
+    ] = None,
 ) -> None:
     """Serve the web UI (and sync for the workspace's other devices) until Ctrl-C.
 
@@ -192,7 +202,10 @@ def serve_command(
                 soft_wrap=True,
             )
         server = uvicorn.Server(config)
-        server.run()
+        if odk_port is None:
+            server.run()
+        else:
+            _serve_with_odk(server, app, host, odk_port, console)
     finally:
         ws.close()  # nothing when panic already closed it
 
@@ -216,3 +229,38 @@ def _show_address(console, addresses: list[str], port: int, fingerprint: str) ->
     out = io.StringIO()
     qr.terminal(out=out, compact=True)
     console.print(out.getvalue(), highlight=False, markup=False)
+
+
+def _serve_with_odk(server, app, host: str, port: int, console) -> None:
+    """Run the web server and a plain-HTTP server of the OpenRosa routes in one event loop;
+    Ctrl-C (or the panic button) stops both."""
+    import asyncio
+
+    import uvicorn
+
+    from fieldledger.odk.openrosa import odk_app
+
+    config = uvicorn.Config(odk_app(app.state.web), host=host, port=port, **QUIET)
+    config.load()
+    odk = uvicorn.Server(config)
+
+    def stop(*_args: object) -> None:
+        server.should_exit = odk.should_exit = True
+
+    server.handle_exit = odk.handle_exit = stop  # each installs its own signal handler
+    where = f"[{host}]" if ":" in host else host
+    console.print(
+        f"phones (ODK Collect): http://{where}:{port}/odk/... (plain HTTP, forms and "
+        "encrypted submissions only); set a phone up with `fieldledger phone setup ACCOUNT`",
+        soft_wrap=True,
+    )
+
+    async def both() -> None:
+        task = asyncio.create_task(odk.serve())
+        try:
+            await server.serve()
+        finally:
+            odk.should_exit = True
+            await task
+
+    asyncio.run(both())
