@@ -11,12 +11,19 @@ from fieldledger.cli import app
 from fieldledger.records import REGISTRY
 
 DOCS = Path(__file__).parent.parent / "docs"
-# The guide, and the topic documents it links to for records, evidence, imports, sync and
-# reports.
+# The guide, and the topic documents it links to for records, evidence, imports, sync,
+# reports, the web UI and phones.
 GUIDE = "\n".join(
     (DOCS / name).read_text(encoding="utf-8")
     for name in (
-        "guide.md", "records.md", "evidence.md", "import.md", "sync.md", "reports.md", "web.md"
+        "guide.md",
+        "records.md",
+        "evidence.md",
+        "import.md",
+        "sync.md",
+        "reports.md",
+        "web.md",
+        "phones.md",
     )
     if (DOCS / name).exists()
 )

@@ -266,11 +266,6 @@ def test_evidence_of_another_incident_or_no_file_is_refused(
     assert wrong.status_code == 404
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="Starlette spools an upload over 1 MiB to a temp file (MultiPartParser."
-    "spool_max_size); web/app.py must keep uploads in memory up to MAX_UPLOAD",
-)
 def test_a_large_upload_never_touches_disk(client_for, incident: str, monkeypatch) -> None:
     rolled: list[int] = []
     real = tempfile.SpooledTemporaryFile.rollover

@@ -28,6 +28,7 @@ import jinja2
 from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import FormData, UploadFile
+from starlette.formparsers import MultiPartParser
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 from starlette.routing import BaseRoute, Mount, Route
@@ -54,6 +55,13 @@ HERE = Path(__file__).parent
 LOCK_WAIT_S = 30.0
 MAX_UPLOAD = 64 * 1024 * 1024  # one evidence file from a phone
 MAX_FIELDS = 2000  # a distribution round of many households is one form
+MAX_BODY = MAX_UPLOAD + (1 << 20)  # one file and the form's other fields
+
+# Starlette writes any uploaded file over 1 MiB to a temp file, in plaintext, before a
+# handler sees it. Evidence must never touch the disk unencrypted: keep every upload in
+# memory. A body is at most MAX_BODY bytes (refused before it is read), so no spool rolls
+# over to disk.
+MultiPartParser.spool_max_size = MAX_BODY
 
 EVERYONE = frozenset(ROLES)
 ADMINS = frozenset({"admin"})
@@ -355,6 +363,11 @@ def _endpoint(page: Page, state: WebState) -> Callable[[Request], Any]:
             return refuse(state, 403, i18n.N_("Your role cannot open this page."), session.lang)
         form = None
         if request.method == "POST":
+            length = request.headers.get("content-length", "")
+            if not length.isdigit():
+                return refuse(state, 411, i18n.N_("The form could not be read."), session.lang)
+            if int(length) > MAX_BODY:
+                return refuse(state, 413, i18n.N_("The file is too large."), session.lang)
             try:
                 form = await request.form(
                     max_files=20, max_fields=MAX_FIELDS, max_part_size=MAX_UPLOAD

@@ -139,6 +139,8 @@ def form_fields(
         if isinstance(ty, mi.StructType):
             for sub in ty.fields:
                 inner, _ = _unwrap(sub.type)
+                if isinstance(_constraints(inner), mi.StructType):
+                    continue  # counts within counts have a form of their own
                 kind, choices, _ = _kind(inner, sub.name)
                 out.append(Field(f"{f.name}.{sub.name}", kind, False, choices, record=rtype.name))
             continue
