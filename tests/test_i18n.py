@@ -9,6 +9,7 @@ import subprocess
 import sys
 import unicodedata
 from pathlib import Path
+from typing import get_args
 
 import msgspec
 import pytest
@@ -21,7 +22,10 @@ from fieldledger.i18n import current_language, language, set_language
 from fieldledger.intake.burmese import normalise
 from fieldledger.records import REGISTRY, convert
 from fieldledger.records.base import PATTERNS, TYPE_NAMES
+from fieldledger.records.finance import TrancheStatus
+from fieldledger.sync.roles import ROLES
 from tests.conftest import household
+from tests.web.test_catalogue import record_values, web_msgids
 
 ROOT = Path(__file__).parent.parent
 PO = ROOT / "src/fieldledger/i18n/locale/my/LC_MESSAGES/fieldledger.po"
@@ -276,10 +280,23 @@ def test_every_message_of_the_code_is_translated_and_none_is_left_over():
         for _line, msgid, _comments, context in extract_from_file("python", path, KEYWORDS):
             extracted.add((context, msgid))
     extracted |= {(ctx, name) for ctx in ("expected", "got") for name in TYPE_NAMES}
-    entries = {(m.context, m.id): m for m in catalogue() if m.id}
+    # The web UI's words, the allowed values of record fields, the roles, and the tranche
+    # statuses its grant page shows (tests/web/test_catalogue.py checks they are all there).
+    extracted |= web_msgids() | {(None, role) for role in ROLES}
+    extracted |= {("value", v) for v in record_values() if not v.isupper()}
+    extracted |= {("value", v) for v in get_args(TrancheStatus)}
+    entries = {}
+    for m in catalogue():
+        if not m.id:
+            continue
+        for part in m.id if isinstance(m.id, tuple) else (m.id,):  # plurals: each form
+            entries[(m.context, part)] = m
     assert extracted - set(entries) == set(), "not in the catalogue"
     assert set(entries) - extracted == set(), "in the catalogue but not in the code"
     for key, message in entries.items():
+        if isinstance(message.string, tuple):  # a plural: Burmese has one form
+            assert all(message.string) and not message.fuzzy, key
+            continue
         assert message.string and not message.fuzzy, key
         assert unicodedata.normalize("NFC", message.string) == message.string, key
         placeholders = set(re.findall(r"%\((\w+)\)s", message.id))

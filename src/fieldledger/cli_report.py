@@ -20,17 +20,6 @@ if TYPE_CHECKING:
 
     from fieldledger.privacy.export import Export
 
-# kind -> (module whose build(ws, period, grant, *, lang, ...) makes its Export, the
-# extensions it is written as). A kind whose module is None is not in this version yet.
-KINDS: dict[str, tuple[str | None, tuple[str, ...]]] = {
-    "5w": ("fieldledger.reports.fivew", (".csv", ".xlsx")),
-    "incidents": ("fieldledger.reports.incidents", (".csv", ".xlsx")),
-    "finance": ("fieldledger.reports.finance", (".xlsx", ".pdf")),
-    "iati": ("fieldledger.reports.iati", (".xml",)),
-    "8+3": ("fieldledger.reports.narrative", (".html", ".pdf")),
-}
-LANGS = ("en", "my")
-
 
 def report_command(
     kind: Annotated[
@@ -114,6 +103,7 @@ def report_command(
     from fieldledger.i18n import current_language
     from fieldledger.privacy import prepare
     from fieldledger.reports.period import parse
+    from fieldledger.reports.writers import LANGS, render
 
     module_name, formats = _kind(kind)
     fmt = out.suffix.lower()
@@ -149,7 +139,7 @@ def report_command(
         export = build(ws, chosen, grant, lang=lang, **options)
         export.reviewed_by = reviewed_by
         ready = prepare(ws, export, i_understand=i_understand, epsilon=epsilon)
-        data = _render(ws, ready, fmt, lang, options.get("template"))
+        data = render(ws, ready, fmt, lang, options.get("template"))
         err = _console(stderr=True)
         if options:
             err.print(
@@ -166,29 +156,9 @@ def report_command(
     _console().print(f"wrote {out}: report {kind}, {tables}, {rows} rows", markup=False)
 
 
-def _render(ws, ready: Export, fmt: str, lang: str, template) -> bytes:
-    from fieldledger.reports import writers
-
-    if fmt == ".csv":
-        return writers.write_csv(ready)
-    if fmt == ".xlsx":
-        return writers.write_xlsx(ready)
-    if fmt == ".xml":
-        from fieldledger.reports import iati
-
-        return iati.render(ws, ready)
-    if fmt == ".pdf" and ready.kind == "finance":
-        from fieldledger.reports import finance
-
-        return finance.render_pdf(ready, lang=lang)
-    from fieldledger.reports import narrative
-
-    if fmt == ".pdf":
-        return narrative.render_pdf(ready, lang=lang, template=template)
-    return narrative.render_html(ready, lang=lang, template=template)
-
-
 def _kind(kind: str) -> tuple[str | None, tuple[str, ...]]:
+    from fieldledger.reports.writers import KINDS
+
     try:
         return KINDS[kind]
     except KeyError:

@@ -26,10 +26,13 @@ import csv
 import datetime as dt
 import io
 import re
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from fieldledger.errors import ValidationError
 from fieldledger.privacy.export import Export, Table
+
+if TYPE_CHECKING:
+    from fieldledger.workspace import Workspace
 
 # The creation time written into every workbook: a fixed instant, so that a file says
 # nothing about when (or in which time zone) it was made, and identical records give
@@ -171,3 +174,37 @@ _MYANMAR = re.compile("[\u1000-\u109f]")
 def export_lang(table: Table) -> str:
     """ "my" when the table's headings are in Myanmar script."""
     return "my" if any(_MYANMAR.search(c.name) for c in table.columns) else "en"
+
+
+# kind -> (module whose build(ws, period, grant, *, lang, ...) makes its Export, the
+# extensions it is written as). A kind whose module is None is not in this version yet.
+KINDS: dict[str, tuple[str | None, tuple[str, ...]]] = {
+    "5w": ("fieldledger.reports.fivew", (".csv", ".xlsx")),
+    "incidents": ("fieldledger.reports.incidents", (".csv", ".xlsx")),
+    "finance": ("fieldledger.reports.finance", (".xlsx", ".pdf")),
+    "iati": ("fieldledger.reports.iati", (".xml",)),
+    "8+3": ("fieldledger.reports.narrative", (".html", ".pdf")),
+}
+LANGS = ("en", "my")
+
+
+def render(ws: Workspace, ready: Export, fmt: str, lang: str, template: Any = None) -> bytes:
+    """The bytes of a prepared report in format `fmt` (".csv", ".xlsx", ".xml", ".html",
+    ".pdf"), built in memory: the command line and the web UI both write these."""
+    if fmt == ".csv":
+        return write_csv(ready)
+    if fmt == ".xlsx":
+        return write_xlsx(ready)
+    if fmt == ".xml":
+        from fieldledger.reports import iati
+
+        return iati.render(ws, ready)
+    if fmt == ".pdf" and ready.kind == "finance":
+        from fieldledger.reports import finance
+
+        return finance.render_pdf(ready, lang=lang)
+    from fieldledger.reports import narrative
+
+    if fmt == ".pdf":
+        return narrative.render_pdf(ready, lang=lang, template=template)
+    return narrative.render_html(ready, lang=lang, template=template)

@@ -16,7 +16,7 @@ Two steps, both posted to the kind's page:
 
 A refusal (the linter's `ExportRefused`, a period that cannot be read, IATI not opted in)
 is one line above the form. The builders, the kinds' formats and the writers are those of
-the command line (`cli_report.KINDS`, `cli_report._render`).
+the command line (`reports.writers.KINDS`, `reports.writers.render`).
 """
 
 from __future__ import annotations
@@ -29,12 +29,12 @@ from typing import Any
 from starlette.responses import Response
 
 from fieldledger import i18n
-from fieldledger.cli_report import KINDS, _render
 from fieldledger.errors import FieldledgerError
 from fieldledger.privacy import prepare
 from fieldledger.privacy.export import Export
 from fieldledger.privacy.linter import ExportRefused
 from fieldledger.reports.period import EXAMPLE, parse
+from fieldledger.reports.writers import KINDS, render
 from fieldledger.web.app import COORDINATORS, Ctx, PageSet, holding
 
 pages = PageSet()
@@ -325,7 +325,7 @@ def _kind_page(report: ReportKind):
             made = _make(ctx, report, opts)
             if ctx.field("step") != "download":
                 return _page(ctx, report, opts, made=made)
-            data = _render(ctx.ws, made.export, opts.fmt, opts.lang, made.options.get("template"))
+            data = render(ctx.ws, made.export, opts.fmt, opts.lang, made.options.get("template"))
         except FieldledgerError as exc:
             return _page(ctx, report, opts, status=400, error=_refusal(exc))
         ctx.ws.note("report", report.kind)
