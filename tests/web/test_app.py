@@ -238,3 +238,33 @@ def test_panic_is_for_admins_and_needs_the_word(demo_ws) -> None:
     assert done.status_code == 200 and fired == [True]
     # Every session ended with the keys.
     assert admin.get("/", follow_redirects=False).status_code == 303
+
+
+JARGON = ("epoch", "conflict", "bundle", "zawgyi", "ဇော်ဂျီ")
+BUDGET = 60 * 1024  # bytes a page may weigh, its style sheet and scripts included
+
+
+def static_weight(client: TestClient, html: str) -> int:
+    assets = re.findall(r'(?:href|src)="(/static/[^"]+)"', html)
+    return sum(len(client.get(a).content) for a in set(assets))
+
+
+@pytest.mark.parametrize("role", ["field", "coordinator"])
+def test_pages_are_light_and_field_pages_speak_plainly(app, client_for, role: str) -> None:
+    client = client_for(role)
+    csrf = csrf_of(client.get("/").text)
+    for lang in ("en", "my"):
+        client.post("/language", data={"csrf": csrf, "lang": lang, "back": "/"})
+        for route in page_routes(app):
+            if role not in route.roles or "GET" not in route.methods or "{" in route.path:
+                continue
+            if route.path == "/panic":
+                continue
+            page = client.get(route.path)
+            assert page.status_code == 200, route.path
+            weight = len(page.content) + static_weight(client, page.text)
+            assert weight <= BUDGET, (route.path, weight)
+            if role == "field":
+                said = page.text.lower()
+                assert not [w for w in JARGON if w in said], (lang, route.path)
+        csrf = csrf_of(page.text)

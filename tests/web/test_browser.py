@@ -8,7 +8,9 @@ visited for serious or critical accessibility violations.
 
 from __future__ import annotations
 
+import io
 import os
+import re
 import socket
 import threading
 import time
@@ -43,8 +45,12 @@ def server(demo_ws) -> Iterator[str]:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
     config = uvicorn.Config(
-        web_app(lambda: demo_ws), host="127.0.0.1", port=port, log_level="warning",
-        access_log=False, lifespan="off",
+        web_app(lambda: demo_ws),
+        host="127.0.0.1",
+        port=port,
+        log_level="warning",
+        access_log=False,
+        lifespan="off",
     )
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, daemon=True)
@@ -149,3 +155,81 @@ def test_touch_targets_are_big_enough(phone) -> None:
     )
     # Checkboxes are 24 px but their whole label is the target.
     assert [s for s in small if "checkbox" not in s[0]] == []
+
+
+def first(demo_ws, sql: str) -> str:
+    return demo_ws.conn.execute(sql).fetchone()[0]
+
+
+def checked(page, name: str) -> None:
+    """Every page of a flow: fits a phone, no serious accessibility problem, screenshots."""
+    assert fits(page), page.url
+    assert serious_violations(page) == [], page.url
+    shoot(page, name)
+
+
+def test_register_a_household_then_a_round(phone, demo_ws) -> None:
+    log_in(phone, "field1")
+    phone.get_by_role("link", name="Households").first.click()
+    phone.get_by_role("link", name="Register a household").click()
+    phone.get_by_label("Code *", exact=True).fill("HH-BROWSER-1")
+    phone.get_by_label("Place (P-code or name)").fill("MMR003001")
+    phone.get_by_label("Displacement status").select_option("idp")
+    phone.get_by_label("People in the household").fill("5")
+    checked(phone, "household-new")
+    phone.get_by_role("button", name="Save").click()
+    phone.wait_for_load_state()
+    assert phone.get_by_role("status").inner_text().startswith("Saved.")
+    checked(phone, "household")
+    codes = [
+        c
+        for (c,) in demo_ws.conn.execute(
+            "SELECT code FROM households WHERE code != 'HH-BROWSER-1' ORDER BY code LIMIT 2"
+        )
+    ]
+    before = demo_ws.conn.execute("SELECT count(*) FROM distributions").fetchone()[0]
+    phone.goto("/distributions/round")
+    phone.get_by_label("Date").fill("2026-11-20")
+    phone.get_by_label("Household codes").fill("\n".join([*codes, "HH-BROWSER-1"]))
+    checked(phone, "round")
+    phone.get_by_role("button", name="Save the round").click()
+    phone.wait_for_load_state()
+    after = demo_ws.conn.execute("SELECT count(*) FROM distributions").fetchone()[0]
+    assert after == before + 3
+    checked(phone, "round-saved")
+
+
+def test_upload_evidence_to_an_incident(phone, demo_ws) -> None:
+    from PIL import Image
+
+    incident = first(demo_ws, "SELECT id FROM incidents ORDER BY id LIMIT 1")
+    buffer = io.BytesIO()
+    Image.new("RGB", (64, 48), (120, 80, 40)).save(buffer, "JPEG")
+    log_in(phone, "documenter1")
+    phone.goto(f"/incidents/{incident}")
+    phone.get_by_label("Photo, video, recording or document").set_input_files(
+        {"name": "photo.jpg", "mimeType": "image/jpeg", "buffer": buffer.getvalue()}
+    )
+    phone.get_by_label("Witness (pseudonym, never a real name)").fill("W-7")
+    phone.get_by_role("button", name="Add evidence").click()
+    phone.wait_for_load_state()
+    rows = demo_ws.conn.execute(
+        "SELECT count(*) FROM evidence WHERE incident_id = ?", (incident,)
+    ).fetchone()[0]
+    assert rows >= 1
+    assert "Added" in phone.content()
+    checked(phone, "incident-evidence")
+
+
+def test_preview_then_download_a_5w(phone) -> None:
+    log_in(phone, "coordinator1")
+    phone.goto("/reports/5w")
+    checked(phone, "report-5w")
+    phone.get_by_role("button", name="Preview").click()
+    phone.wait_for_load_state()
+    checked(phone, "report-5w-preview")
+    with phone.expect_download() as info:
+        phone.get_by_role("button", name=re.compile("^Download")).click()
+    data = Path(info.value.path()).read_bytes()
+    assert data[:2] == b"PK"  # an XLSX workbook
+    assert info.value.suggested_filename.endswith(".xlsx")
