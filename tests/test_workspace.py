@@ -291,3 +291,64 @@ def test_villages_get_codes_under_their_tract_and_resolve_like_shipped_places(ws
     with pytest.raises(ValidationError, match="already a place"):
         ws.add("village", {"village_tract_pcode": "MMR003001001", "code": "MMR003001001001",
                            "name_en": "Again"})
+
+
+def _conflicted_person(ws):
+    """A person changed on "two devices": version C names only the first change as seen
+    (its other fields are B's: `update` starts from the version this device shows)."""
+    hid = ws.add("household", household())
+    pid = ws.add("person", person(hid))
+    first = ws.update("person", pid, {"birth_year": 1981})
+    b = ws.update("person", pid, {"name": "Daw Aye", "relationship": "head"})
+    changed = {"name": "Daw Win", "phone": "09420002222", "birth_year": 1979}
+    c = ws.update("person", pid, changed, heads=[first])
+    return pid, b, c
+
+
+def test_versions_are_the_competing_heads_newest_first(ws):
+    pid, b, c = _conflicted_person(ws)
+    assert [x.rid for x in ws.conflicts()] == [pid]
+    sealed = ws.versions("person", pid)
+    assert [v.head for v in sealed] == [c.hex(), b.hex()]
+    assert sealed[0].hlc > sealed[1].hlc and sealed[0].time >= sealed[1].time
+    assert all(v.body["name"] == "•••" for v in sealed)  # not opened unless asked
+    assert not ws.conn.execute("SELECT 1 FROM access_log WHERE action = 'view'").fetchall()
+
+    newest, older = ws.versions("person", pid, reveal=True)
+    shown = ws.get("person", pid)
+    assert {k: shown[k] for k in newest.body} == newest.body  # the first is what get shows
+    assert newest.body["phone"] == "09420002222" and newest.body["birth_year"] == 1979
+    assert newest.body["name"] == "Daw Win" and older.body["name"] == "Daw Aye"
+    assert older.body["phone"] == "09420001111" and older.body["birth_year"] == 1981
+    for v in (newest, older):
+        assert "id" not in v.body and "conflict" not in v.body
+        assert recordkeys.BODY_FIELD not in v.body and "_text" not in v.body
+        assert v.device == ws.device[:4].hex() and v.label == "owner" and v.role == "admin"
+        assert v.author == f"owner ({v.device})"
+    views = ws.conn.execute("SELECT target FROM access_log WHERE action = 'view'").fetchall()
+    assert (pid,) in views
+
+
+def test_keeping_the_older_version_ends_the_conflict(ws):
+    pid, b, _ = _conflicted_person(ws)
+    older = ws.versions("person", pid, reveal=True)[1]
+    assert older.head == b.hex()
+    ws.update("person", pid, older.body)  # heads default to every current version
+    assert ws.conflicts() == []
+    (only,) = ws.versions("person", pid, reveal=True)
+    assert only.body == older.body
+    record = ws.get("person", pid)
+    assert record["conflict"] is False
+    assert {k: record[k] for k in older.body} == older.body
+
+
+def test_versions_of_a_settled_unknown_or_forgotten_record(ws):
+    hid = ws.add("household", household())
+    (only,) = ws.versions("household", hid)
+    assert only.body["code"] == "HH-0001"
+    with pytest.raises(UnknownRecord):
+        ws.versions("household", "HH-NOPE")
+    pid = ws.add("person", person(hid))
+    ws.forget(pid)
+    with pytest.raises(ForgottenRecord):
+        ws.versions("person", pid)

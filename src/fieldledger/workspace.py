@@ -95,6 +95,29 @@ class Conflict:
 
 
 @dataclass(frozen=True)
+class Version:
+    """One competing version of a record (one of its current heads), as `versions` gives it.
+
+    `body` holds the record's own fields as that version stored them (as `get` shows them,
+    without `id` and `conflict`); personal data is opened only when asked. Fields kept in a
+    companion compartment (a distribution's transfer channel) are a record of their own and
+    are not part of it."""
+
+    head: str  # the event's hash, hex
+    hlc: int
+    time: dt.datetime  # the wall-clock part of `hlc`, UTC
+    device: str  # the start of the author device's key, hex, as `member list` shows it
+    label: str | None  # the author's member label and role, when membership knows them
+    role: str | None
+    body: dict[str, Any]
+
+    @property
+    def author(self) -> str:
+        """How people name the device that wrote it: "label (1a2b3c4d)" or its key's start."""
+        return f"{self.label} ({self.device})" if self.label else self.device
+
+
+@dataclass(frozen=True)
 class Summary:
     records: dict[str, int]
     forgotten: int
@@ -638,6 +661,45 @@ class Workspace:
             if reveal:
                 self.note("view", rid)
         return result
+
+    def versions(self, type_name: str, rid: str, *, reveal: bool = False) -> list[Version]:
+        """The record's current versions, newest first: one when it is settled, two or more
+        when devices changed it without seeing each other's change (a conflict). The first
+        is the one `get` shows. Personal data is decrypted when `reveal` (and logged once).
+
+        To keep one of them, `update` the record with that version's fields: the update
+        names every current version as seen, so the conflict ends on every device."""
+        rtype = record_type(type_name)
+        self._check_not_forgotten(rtype, rid)
+        if self._head(rtype, rid) is None:
+            raise UnknownRecord(f"no {rtype.name} with id {rid}")
+        found = []
+        for h, hlc in sorted(
+            self._fold.heads(rtype, rid), key=lambda r: (r[1], r[0]), reverse=True
+        ):
+            ev = decode(log.raw_by_hash(self.conn, h))
+            body = None if ev.body == PRUNED else self._fold.body(ev)
+            if body is None:
+                continue  # shed by `sync prune`, or of a compartment not held here
+            body.pop(text.TEXT_NOTES, None)
+            body.pop(recordkeys.BODY_FIELD, None)
+            if rtype.pii:
+                self._reveal(rtype, rid, body, reveal)
+            member = members.member(self.conn, ev.author)
+            found.append(
+                Version(
+                    head=h.hex(),
+                    hlc=hlc,
+                    time=dt.datetime.fromtimestamp(wall_ms(hlc) / 1000, dt.UTC),
+                    device=ev.author[:4].hex(),
+                    label=member.label if member else None,
+                    role=member.role if member else None,
+                    body=body,
+                )
+            )
+        if rtype.pii and reveal and found:
+            self.note("view", rid)
+        return found
 
     def _reveal(self, rtype: RecordType, rid: str, row: dict, reveal: bool) -> None:
         key = recordkeys.get(self.conn, self.keyring, rid) if reveal else None
