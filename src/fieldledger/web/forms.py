@@ -7,6 +7,14 @@ participants, an incident's people affected) become one number input each, named
 dot (`participants.female`). A field kept in a compartment the account's role does not
 hold (a distribution's transfer channel, in `finance`) is left out.
 
+A reference to another record (`RecordType.refs`) is never asked as the record's internal
+id. A household is typed by its code, as on its card (kind `code`; `web.records` resolves
+it to the id on save); any other record is chosen from a list of those that exist (kind
+`ref`, its `options` filled per request by `web.records.reference_inputs`), labelled as
+`NAMING` says: a project by its name, a grant by its donor alias and period. A reference
+to a record of a compartment the role does not hold (a distribution's grant, for a field
+worker) is left out like the fields kept there: never asked, never shown.
+
 `record_data(rtype, fields, posted)` turns the posted form back into the dict that
 `Workspace.add` / `update` validate: empty inputs are left out, counts are nested again.
 The record family's validation stays the only judge of what is valid; its one-line error
@@ -23,7 +31,7 @@ from typing import Any
 import msgspec.inspect as mi
 
 from fieldledger import i18n
-from fieldledger.records import RecordType
+from fieldledger.records import RecordType, record_type
 from fieldledger.records.labels import AFFECTED, COUNTS, LABELS
 
 # English labels where the field's name does not read well by itself.
@@ -56,17 +64,73 @@ ENGLISH_VALUES: dict[str, str] = {
     "ingo": "INGO",
 }
 LONG_TEXT = {"narrative", "description", "text", "note", "purpose"}
+# Records named by a column people type rather than chosen from a list (there can be
+# hundreds of thousands of households): {record type: the column typed}.
+TYPED: dict[str, str] = {"household": "code"}
+_TO_ASCII = str.maketrans("၀၁၂၃၄၅၆၇၈၉", "0123456789")
+
+
+@dataclass(frozen=True)
+class Naming:
+    """How a record named by a reference is shown: the columns of its view read (after its
+    id), how its label is made of them, the page it links to, and the order of a list of
+    them to choose from (newest first). Labels keep digits 0-9: templates show them in the
+    reader's numerals."""
+
+    columns: tuple[str, ...]
+    label: Callable[[tuple[Any, ...]], str]
+    order: str
+    href: Callable[[str, tuple[Any, ...]], str]
+
+
+def _joined(*parts: Any) -> str:
+    return " · ".join(str(p) for p in parts if p not in (None, ""))
+
+
+def _period(start: Any, end: Any) -> str:
+    return f"{start or ''} – {end or ''}" if end else str(start or "")
+
+
+NAMING: dict[str, Naming] = {
+    "household": Naming(
+        ("code",), lambda r: str(r[0] or ""), "code", lambda i, r: f"/households/{i}"
+    ),
+    "project": Naming(
+        ("name",), lambda r: str(r[0] or ""), "start_date", lambda i, r: f"/projects/{i}"
+    ),
+    "grant": Naming(
+        ("donor_alias", "period_start", "period_end"),
+        lambda r: _joined(r[0], _period(r[1], r[2])),
+        "period_start",
+        lambda i, r: f"/grants/{i}",
+    ),
+    "incident": Naming(
+        ("date", "kind"),
+        lambda r: _joined(r[0], value_label(r[1]) if r[1] else ""),
+        "date",
+        lambda i, r: f"/incidents/{i}",
+    ),
+    "evidence": Naming(
+        ("captured_on", "kind", "incident_id"),
+        lambda r: _joined(r[0], value_label(r[1]) if r[1] else ""),
+        "captured_on",
+        lambda i, r: f"/incidents/{r[2]}#{i}",
+    ),
+}
 
 
 @dataclass(frozen=True)
 class Field:
     name: str  # the input's name: the record field, or "participants.female"
-    kind: str  # text | textarea | int | float | date | bool | choice
+    kind: str  # text | textarea | int | float | date | bool | choice | code | ref
     required: bool
     choices: tuple[str, ...] = ()
     max_length: int | None = None
     personal: bool = False  # sealed personal data: shown only to roles that may read it
     record: str = ""
+    ref: str = ""  # code, ref: the record type the field names
+    # ref: the records to choose from, (id, label), set per request (None: typed as an id)
+    options: tuple[tuple[str, str], ...] | None = None
 
     @property
     def label(self) -> str:
@@ -129,6 +193,8 @@ def form_fields(
 ) -> list[Field]:
     """The inputs of a form for `rtype`, for a role holding `compartments`."""
     elsewhere = {f for f, c in rtype.split if c not in compartments}
+    refs = dict(rtype.refs)
+    elsewhere |= {f for f, t in refs.items() if record_type(t).compartment not in compartments}
     out: list[Field] = []
     info = mi.type_info(rtype.struct)
     assert isinstance(info, mi.StructType)
@@ -145,6 +211,9 @@ def form_fields(
                 out.append(Field(f"{f.name}.{sub.name}", kind, False, choices, record=rtype.name))
             continue
         kind, choices, max_length = _kind(ty, f.name)
+        target = refs.get(f.name, "")
+        if target:
+            kind = "code" if target in TYPED else "ref"
         out.append(
             Field(
                 f.name,
@@ -154,6 +223,7 @@ def form_fields(
                 max_length,
                 personal=f.name in rtype.pii,
                 record=rtype.name,
+                ref=target,
             )
         )
     return out
@@ -220,6 +290,11 @@ def current_values(fields: list[Field], record: Mapping[str, Any]) -> dict[str, 
     return values
 
 
+def typed(text: str) -> str:
+    """A code as typed ("hh-၀၀၀၉၀၇ "): spaces trimmed and single, digits 0-9."""
+    return " ".join(text.translate(_TO_ASCII).split())
+
+
 def posted_from(form: Mapping[str, Any]) -> Callable[[str], str]:
     def get(name: str) -> str:
         value = form.get(name)
@@ -229,11 +304,15 @@ def posted_from(form: Mapping[str, Any]) -> Callable[[str], str]:
 
 
 __all__ = [
+    "NAMING",
+    "TYPED",
     "Field",
+    "Naming",
     "current_values",
     "form_fields",
     "posted_from",
     "record_data",
     "shown",
+    "typed",
     "value_label",
 ]

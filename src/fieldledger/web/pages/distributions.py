@@ -3,7 +3,8 @@
 - `/distributions`: newest first, a page at a time, searchable by date (`2026-03`), with
   each household's code instead of its id.
 - `/distributions/round`: one form with what every household of a round received (date,
-  kind, item, quantity, unit, value, currency, place, project, grant) and the household
+  kind, item, quantity, unit, value, currency, place, project chosen by its name, and the
+  grant by its donor alias for roles holding `finance`) and the household
   codes, typed or scanned from the cards (a card's QR code holds the household code, as
   `fieldledger.cards` prints it; `static/scan.js` adds scanned codes where the browser can
   scan). One distribution per household, all in one transaction: an unknown code or a
@@ -26,7 +27,7 @@ from fieldledger.records import convert, record_type
 from fieldledger.views.query import page
 from fieldledger.web.app import Ctx, PageSet, holding, writing
 from fieldledger.web.forms import Field, posted_from, record_data
-from fieldledger.web.records import RecordScreens, fields_for, record_pages
+from fieldledger.web.records import RecordScreens, fields_for, record_pages, reference_inputs
 
 pages = PageSet()
 
@@ -223,10 +224,11 @@ def record_round(
 
 
 def _render_round(ctx: Ctx, values: dict[str, str], error: str = "", status: int = 200) -> Response:
+    fields, values = reference_inputs(ctx, round_fields(ctx), values)
     return ctx.render(
         "distributions_round.html.j2",
         status=status,
-        fields=round_fields(ctx),
+        fields=fields,
         values=values,
         error=error,
         most=MAX_ROUND,

@@ -25,14 +25,13 @@ from starlette.responses import Response
 from fieldledger.i18n import N_
 from fieldledger.records.participants import AGE_GROUPS, SEXES, Participants
 from fieldledger.views.query import page
-from fieldledger.web.app import Ctx, Handler, PageSet, writing
+from fieldledger.web.app import Ctx, Handler, PageSet
 from fieldledger.web.records import (
     PAGE_SIZE,
     RecordScreens,
-    fields_for,
-    may_reveal,
+    list_values,
     record_pages,
-    visible,
+    show_values,
 )
 
 pages = PageSet()
@@ -110,46 +109,17 @@ def serve_with(pages: PageSet, name: str, handler: Handler) -> None:
     raise LookupError(name)
 
 
-def _offset(ctx: Ctx) -> int:
-    try:
-        return max(0, int(ctx.query("offset", "0")))
-    except ValueError:
-        return 0
-
-
 def _list_values(ctx: Ctx, screens: RecordScreens) -> dict[str, Any]:
     """What records_list.html.j2 needs, as the generic list gives it."""
-    query = ctx.query("q")
-    found = page(
-        ctx.ws,
-        screens.type_name,
-        starts=(screens.search, query) if screens.search and query else None,
-        order=screens.order,
-        descending=screens.descending,
-        offset=_offset(ctx),
-        limit=PAGE_SIZE,
-    )
-    return {
-        "screens": screens,
-        "rows": [visible(ctx, screens, r) for r in found.rows],
-        "pg": found,
-        "q": query,
-        "can_write": ctx.role in writing(screens.rtype.compartment),
-        "fields": {f.name: f for f in fields_for(ctx, screens)},
-    }
+    return list_values(ctx, screens)
 
 
 def _show_values(ctx: Ctx, screens: RecordScreens, rid: str) -> dict[str, Any]:
     """What records_show.html.j2 needs, as the generic record page gives it; the counts
     are left out of its field list (the page shows them as a grid)."""
-    record = ctx.ws.get(screens.type_name, rid, reveal=may_reveal(ctx, screens, rid))
-    return {
-        "screens": screens,
-        "record": visible(ctx, screens, record),
-        "fields": [f for f in fields_for(ctx, screens) if "." not in f.name],
-        "can_write": ctx.role in writing(screens.rtype.compartment),
-        "can_forget": False,
-    }
+    values = show_values(ctx, screens, rid)
+    values["fields"] = [f for f in values["fields"] if "." not in f.name]
+    return values
 
 
 # -- the screens -----------------------------------------------------------------------------
