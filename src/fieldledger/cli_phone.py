@@ -1,8 +1,9 @@
 """`fieldledger phone`: set ODK Collect up on a phone by one QR scan; list and revoke.
 
-Thin: tokens are `fieldledger.odk.tokens`, the QR settings `fieldledger.odk.settings`, the
-forms `fieldledger.odk.forms`. The phone reaches the OpenRosa endpoints that `fieldledger
-serve --odk-port PORT` offers over plain HTTP (submissions are end-to-end encrypted).
+Thin: tokens are `fieldledger.odk.tokens`, a setup and its QR code `fieldledger.odk.setup`
+(the web UI's Phones page uses the same), the forms `fieldledger.odk.forms`. The phone
+reaches the OpenRosa endpoints that `fieldledger serve --odk-port PORT` offers over plain
+HTTP (submissions are end-to-end encrypted).
 """
 
 from __future__ import annotations
@@ -12,21 +13,12 @@ from typing import Annotated
 
 import typer
 
-DEFAULT_ODK_PORT = 8766
-
 phone_app = typer.Typer(
     help="Phones with ODK Collect or KoboCollect: set up by QR code, list, revoke.",
     no_args_is_help=True,
     pretty_exceptions_show_locals=False,
     rich_markup_mode=None,
 )
-
-
-def _default_url() -> str:
-    from fieldledger.web import tls
-
-    addresses = tls.local_addresses() or ["127.0.0.1"]
-    return f"http://{addresses[0]}:{DEFAULT_ODK_PORT}"
 
 
 @phone_app.command("setup")
@@ -56,19 +48,17 @@ def phone_setup(
     token: show it only to the phone, and revoke it (`phone revoke`) if it is seen."""
     import io
 
-    import segno
-
     from fieldledger.cli import _console, _open
-    from fieldledger.odk import settings, tokens
+    from fieldledger.errors import FieldledgerError
+    from fieldledger.odk import setup
 
-    base = (url or _default_url()).rstrip("/")
-    if not base.startswith(("http://", "https://")):
-        raise typer.BadParameter("give the address with http:// or https://", param_hint="--url")
+    try:
+        base = setup.check_url(url) if url else setup.default_url()
+    except FieldledgerError as exc:
+        raise typer.BadParameter(str(exc), param_hint="--url") from None
     with _open() as ws:
-        token = tokens.issue(ws, account, label)
-    password = settings.admin_password()
-    payload = settings.encode(settings.collect_settings(f"{base}/odk/{token}", project, password))
-    qr = segno.make(payload, error="l")
+        made = setup.set_up(ws, account, base, project, label)
+    qr = made.qr()
     if png is not None:
         qr.save(str(png), scale=6, border=4)
     console = _console()
@@ -76,8 +66,9 @@ def phone_setup(
     qr.terminal(out=out, compact=True)
     console.print(out.getvalue(), highlight=False, markup=False)
     console.print(
-        f"Phone set up for {account} at {base}/odk/… (token shown only in the code).\n"
-        f"Admin password for Collect's protected settings: {password}\n"
+        f"Phone {made.token_id} set up for {made.account} at {made.shown_url} "
+        "(token shown only in the code).\n"
+        f"Admin password for Collect's protected settings: {made.admin_password}\n"
         "Keep it from the person holding the phone; it is not stored anywhere.",
         soft_wrap=True,
     )

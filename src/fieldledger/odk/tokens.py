@@ -112,13 +112,17 @@ def list_tokens(ws: Workspace) -> list[PhoneToken]:
     return [PhoneToken(h.hex()[:8], a, lab, c, bool(r)) for h, a, lab, c, r in rows]
 
 
-def revoke(ws: Workspace, which: str) -> int:
-    """Revoke every token of account `which`, or the one token whose id is `which`.
-    Returns how many were revoked."""
+def revoke(ws: Workspace, which: str, *, account: str | None = None) -> int:
+    """Revoke every token of account `which`, or the one token whose id is `which`; with
+    `account`, only among that account's tokens. Returns how many were revoked."""
     _ensure(ws)
     which = which.strip().lower()
     rows = ws.conn.execute("SELECT hash, account FROM odk_tokens WHERE revoked = 0").fetchall()
-    chosen = [h for h, account in rows if account == which or h.hex()[:8] == which]
+    chosen = [
+        h
+        for h, owner in rows
+        if (owner == which or h.hex()[:8] == which) and account in (None, owner)
+    ]
     if not chosen:
         raise AccountError(f"no active phone token of account or with id {which!r}")
     with ws.transaction():

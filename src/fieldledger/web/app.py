@@ -208,6 +208,7 @@ NAV: tuple[tuple[str, str, frozenset[str]], ...] = (
     ("/reports", i18n.N_("Reports"), COORDINATORS | frozenset({"finance"})),
     ("/sync", i18n.N_("Sync"), COORDINATORS),
     ("/review", i18n.N_("Review"), COORDINATORS),
+    ("/phones", i18n.N_("Phones"), COORDINATORS),
     ("/team", i18n.N_("Team"), ADMINS),
 )
 

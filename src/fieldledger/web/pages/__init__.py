@@ -9,6 +9,7 @@ from fieldledger.web.pages import (
     home,
     households,
     incidents,
+    phones,
     projects,
     reports,
     review,
@@ -30,5 +31,6 @@ ALL = [
         sync,
         team,
         review,
+        phones,
     )
 ]
