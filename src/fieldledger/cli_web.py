@@ -175,6 +175,7 @@ def serve_command(
             https=not local,
             sessions=Sessions(idle_s=idle_minutes * 60),
             on_panic=on_panic,
+            odk_port=odk_port,
         )
         where = f"[{host}]" if ":" in host else host
         if local:

@@ -230,6 +230,8 @@ class WebState:
     https: bool
     # Set by `serve` (the owner's panic): destroy the keys and stop the server.
     on_panic: Callable[[], None] | None = None
+    # The plain-HTTP port of the phones' OpenRosa routes (`serve --odk-port`), if served.
+    odk_port: int | None = None
     hashing: threading.Semaphore = field(default_factory=lambda: threading.Semaphore(2))
     started: float = field(default_factory=time.time)
 
@@ -435,6 +437,7 @@ def web_app(
     sessions: Sessions | None = None,
     limits: LoginLimits | None = None,
     on_panic: Callable[[], None] | None = None,
+    odk_port: int | None = None,
 ) -> Starlette:
     """The whole server: the web UI, static files and the sync route, on one lock."""
     from fieldledger.odk.openrosa import odk_routes
@@ -450,6 +453,7 @@ def web_app(
         templates=make_templates(),
         https=https,
         on_panic=on_panic,
+        odk_port=odk_port,
     )
     routes: list[BaseRoute] = [
         *login_routes(state),

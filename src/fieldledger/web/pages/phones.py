@@ -70,6 +70,7 @@ def _account_page(
     ]
     phones.sort(key=lambda p: (p["t"].revoked, -p["t"].created))
     values = values or {}
+    odk_port = ctx.state.odk_port or setup.DEFAULT_ODK_PORT
     return ctx.render(
         "phones_account.html.j2",
         status=status,
@@ -78,10 +79,10 @@ def _account_page(
         phones=phones,
         active=sum(1 for p in phones if not p["t"].revoked),
         may_set_up=_may_set_up(ctx, user),
-        url=values.get("url") or setup.default_url(ctx.request.url.hostname),
+        url=values.get("url") or setup.default_url(ctx.request.url.hostname, port=odk_port),
         project=values.get("project", setup.DEFAULT_PROJECT),
         label=values.get("label", ""),
-        odk_port=setup.DEFAULT_ODK_PORT,
+        odk_port=odk_port,
     )
 
 
