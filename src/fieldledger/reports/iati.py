@@ -8,13 +8,16 @@ Two steps, with disclosure control between them::
 
 `build` reads the records (never a personal-data column) and describes everything the file
 will say as tables of an `Export`: counts of people as `count` columns, so that disclosure
-control suppresses small ones (a result's total is a `total_of` its parts by sex, so that
-complementary suppression protects it; no table has totals over rows, since the file adds up
-no periods, indicators or activities); places as `place` columns at the policy level; dates
-as the periods of the policy grain ("2026-03"). `render` writes the XML from the protected
-export alone (plus the reporting organisation's name from the policy and place names from
-the public gazetteer), so whatever disclosure control removed is absent from the file.
-Nothing in the file comes from the clock: the same records give the same bytes.
+control suppresses small ones (a result's people are one row of one table, its total, sexes,
+age groups and sex × age cells tied by `total_of`, so that complementary suppression
+protects every figure against every other; no table has totals over rows, since the file
+adds up no periods, indicators or activities); places as `place` columns at the policy
+level; dates as the periods of the policy grain ("2026-03"). `render` writes the XML from
+the protected export alone (plus the reporting organisation's name, identifier and type from
+the policy and place names from the public gazetteer), so whatever disclosure control
+removed is absent from the file; it writes a subset of what disclosure control let through,
+never a figure of its own. Nothing in the file comes from the clock: the same records and
+options give the same bytes.
 
 What the file holds
 -------------------
@@ -34,29 +37,48 @@ What the file holds
   year (IATI budgets span at most a year), their periods widened to whole grain periods.
 - Results (type 1, output) per activity and quarter (or the policy grain when coarser):
   households reached by distributions; people in those households (from the household size,
-  by sex from the member records, the rest counted as unknown); participants in project
-  activities and in trainings (attendances: one person at two sessions counts twice), by
-  sex; trainings held (events, not people: an `event_count`, never suppressed). Each figure
-  is an `actual` of the period, the parts by sex with a `dimension` (sex: female, male,
-  other; people of unknown sex are in the total only). A suppressed figure is not written,
-  nor is a zero part, so a reader cannot tell the two apart; a period whose figures were all
-  suppressed is left out, and so is an indicator with no period left. Trainings and group
-  distributions not linked to a project (or, for distributions, a grant) are in no activity.
+  by sex and age from the member records as the 5W counts them: age in the period's year
+  from the birth year, else the age recorded, someone born after that year not counted, the
+  members the size counts beyond the records of unknown sex and age); participants in
+  project activities and in trainings (attendances: one person at two sessions counts
+  twice), by sex and age; trainings held (events, not people: an `event_count`, never
+  suppressed). Each figure is an `actual` of the period: the total with no dimension; each
+  sex with `dimension name="sex"` (female, male, other); each age group with
+  `dimension name="age"` (0-17, 18-59, 60+: the 5W's children, adults, elderly); female and
+  male by age group with both dimensions ("other" is not split by age, as in the 5W). IATI
+  has no codelist for dimension values: these are the words of the Standard's own example
+  (`name="sex" value="female"`). People of unknown sex or age are in the total only. A
+  suppressed figure is not written, nor is a zero part, so a reader cannot tell the two
+  apart; a period whose figures were all suppressed is left out, and so is an indicator with
+  no period left. Trainings and group distributions not linked to a project (or, for
+  distributions, a grant) are in no activity.
 
 Names, identifiers and text
 ---------------------------
-- The reporting organisation is `policy.iati_alias` when set, else `policy.org`. Its
-  identifier (`reporting-org/@ref`, the prefix of every `iati-identifier`) is a placeholder
-  ``XX-<ALIAS>``: "XX" is no registration agency. A real IATI organisation identifier (from
-  the IATI organisation identifier registry, e.g. ``MM-...`` or ``XI-IATI-...``) must replace
-  it before the file is published to the IATI Registry; the workspace policy has no field
-  for it yet. Type 24, "Partner Country based NGO".
+- The reporting organisation is named by `policy.iati_alias` when set, else `policy.org`
+  (its `narrative`). Its identifier (`reporting-org/@ref`, the implementing
+  `participating-org/@ref`, and the prefix of every `iati-identifier`: org ref, "-", the
+  grant or project id) is `policy.iati_org_ref`, the organisation identifier registered
+  for it (registration agency from org-id.guide and number: ``MM-...``, ``XM-DAC-...``,
+  ``XI-IATI-...``; `privacy.policy.ORG_ID` checks its form), and its `@type` is
+  `policy.iati_org_type` (IATI OrganisationType, default 24 "Partner Country based NGO").
+  Without a registered identifier the file uses a placeholder, ``XX-<ALIAS>`` ("XX" is no
+  registration agency), and `build` adds a note (shown to the user, never in the file)
+  saying plainly that the file must not be published on the IATI Registry as is.
 - A donor is named by `donor_alias`. If any grant of a donor carries an alias, every grant
   of that donor is shown by it, so the real name is never linked to the alias. A donor no
   grant gives an alias for is named as recorded.
 - Titles and descriptions are generated from closed lists (sector, identifiers, aliases):
   no free text from a record (project names and descriptions may name villages or people)
   is ever written.
+- Languages: the activities are in English (`xml:lang="en"`), always, since the IATI
+  Registry, d-portal and donors' systems read English. With `--lang my` every generated
+  title, description, indicator title and place name also gets a Burmese `narrative`
+  (`xml:lang="my"`) beside the English one, for the communities and local partners who read
+  the file; names (aliases, the organisation's) are written once, as recorded. Burmese is
+  added on request rather than always because its wording is a first draft that the field
+  teams have still to review (like the 8+3's), and a donor's file should not carry
+  unreviewed text unless someone asked for it.
 - Locations: the P-code at the policy level (never finer than a village tract: villages are
   the workspace's own records) in `location/@ref`, the gazetteer's English name, the country
   as `administrative` (vocabulary A4, ISO 3166-1 "MM"), exactness 2 (approximate), class 1
@@ -90,14 +112,14 @@ from typing import TYPE_CHECKING, Any
 
 import msgspec
 
-from fieldledger.errors import FieldledgerError, UnknownRecord
-from fieldledger.privacy.export import Column, Export, Table
-from fieldledger.records.participants import SEXES, Participants
+from fieldledger.errors import FieldledgerError, UnknownRecord, ValidationError
+from fieldledger.privacy.export import Column, Export, Note, Table
+from fieldledger.records.participants import AGE_GROUPS, SEXES, Participants
 
 if TYPE_CHECKING:
     from fieldledger.workspace import Workspace
 
-__all__ = ["SECTORS", "IatiOff", "build", "org_ref", "render"]
+__all__ = ["SECTORS", "IatiOff", "build", "org_ref", "placeholder", "render"]
 
 
 class IatiOff(FieldledgerError):
@@ -110,6 +132,14 @@ OFF_MESSAGE = (
     "IATI publishing is off for this workspace: an admin turns it on with "
     "`fieldledger policy set iati true` (and should set an alias with "
     "`fieldledger policy set iati_alias NAME`)"
+)
+NOT_FOR_PUBLICATION = "not-for-publication"  # the kind of note that says so
+PLACEHOLDER_NOTE = (
+    "this file uses the placeholder organisation identifier {ref} (reporting-org/@ref and "
+    "the start of every iati-identifier), not a registered one: do not publish it on the "
+    "IATI Registry as is; set the registered identifier with "
+    "`fieldledger policy set iati_org_ref XI-IATI-...` (and its type with "
+    "`policy set iati_org_type`) and make the file again"
 )
 
 # project sector -> (English label, DAC 5-digit purpose code, IASC global cluster or None)
@@ -136,7 +166,6 @@ SECTORS: dict[str, tuple[str, str, str | None]] = {
 }
 
 ACTIVITY_STATUS = {"planned": "1", "active": "2", "paused": "6", "completed": "4", "cancelled": "5"}
-ORG_TYPE = "24"  # Partner Country based NGO
 ROLE_FUNDING, ROLE_IMPLEMENTING = "1", "4"
 INCOMING_FUNDS, EXPENDITURE = "1", "4"
 PLANNED_START, ACTUAL_START, PLANNED_END, ACTUAL_END = "1", "2", "3", "4"
@@ -152,7 +181,67 @@ INDICATORS = {
     "trainings-held": "Trainings held",
 }
 EVENTS = ("trainings-held",)  # events, not people: an `event_count`, never suppressed
-BY_SEX = ("total", *SEXES, "unknown")
+
+# People by sex and age, in one table so that disclosure control sees every equation: the
+# total is the sum of the sexes, and again (a second column, "total by age") the sum of the
+# age groups; each sex and each age group is the sum of its cells. The second total makes
+# the equation between the total and the age groups explicit, so that complementary
+# suppression finds a cell to hide in the same row (the total is written only when both
+# columns are published). The age groups are the 5W's: children, adults, elderly.
+AGES = ("0-17", "18-59", "60+")
+AGE_OF_GROUP = {"0_5": 0, "6_17": 0, "18_59": 1, "60_plus": 2}  # records' groups -> AGES
+SEX_PARTS = (*SEXES, "unknown sex")
+AGE_PARTS = (*AGES, "unknown age")
+CELLS = tuple(f"{sex}, {age}" for sex in SEX_PARTS for age in AGE_PARTS)
+TOTAL_BY_AGE = "total by age"
+# the count columns, in table order
+PEOPLE = ("total", TOTAL_BY_AGE, *SEX_PARTS, *AGE_PARTS, *CELLS)
+# What the file writes of them: the column, and its dimensions. People of unknown sex or
+# age are in the totals only; "other" is not split by age (as in the 5W).
+WRITTEN: tuple[tuple[str, tuple[tuple[str, str], ...]], ...] = (
+    ("total", ()),
+    *((sex, (("sex", sex),)) for sex in SEXES),
+    *((age, (("age", age),)) for age in AGES),
+    *(
+        (f"{sex}, {age}", (("sex", sex), ("age", age)))
+        for sex in SEXES
+        if sex != "other"
+        for age in AGES
+    ),
+)
+
+# Burmese narratives (`--lang my`), beside the English ones; a first draft for review.
+SECTORS_MY = {
+    "agriculture": "စိုက်ပျိုးရေး",
+    "home_gardening": "အိမ်ခြံမြေ စိုက်ပျိုးရေး",
+    "vocational": "အသက်မွေး ပညာ",
+    "infrastructure": "ရပ်ရွာ အခြေခံ အဆောက်အအုံ",
+    "community_health": "ရပ်ရွာ ကျန်းမာရေး",
+    "education": "ပညာရေး",
+    "wash": "ရေ၊ သန့်ရှင်းရေးနှင့် တစ်ကိုယ်ရေ သန့်ရှင်းမှု (WASH)",
+    "livestock": "မွေးမြူရေး",
+    "fisheries": "ငါးလုပ်ငန်း",
+    "livelihoods": "အသက်မွေးဝမ်းကျောင်း",
+    "food_security": "စားနပ်ရိက္ခာ ဖူလုံရေး",
+    "nutrition": "အာဟာရ",
+    "shelter": "နေရာထိုင်ခင်း",
+    "protection": "အကာအကွယ်",
+    "mental_health": "စိတ်ကျန်းမာရေး",
+    "human_rights": "လူ့အခွင့်အရေး",
+    "governance": "အုပ်ချုပ်ရေး",
+    "emergency_response": "အရေးပေါ် ကူညီတုံ့ပြန်မှု",
+    "other": "ရပ်ရွာ",
+}
+INDICATORS_MY = {
+    "households-reached": "ဖြန့်ဝေမှုများဖြင့် အကူအညီ ရောက်ရှိသော အိမ်ထောင်စုများ",
+    "people-in-households-reached": "ဖြန့်ဝေမှုများဖြင့် အကူအညီ ရောက်ရှိသော အိမ်ထောင်စုများရှိ လူဦးရေ",
+    "activity-participants": "စီမံကိန်း လုပ်ငန်းများတွင် ပါဝင်သူများ (တက်ရောက်မှု အကြိမ်အလိုက်)",
+    "training-participants": "သင်တန်းများတွင် ပါဝင်သူများ (တက်ရောက်မှု အကြိမ်အလိုက်)",
+    "trainings-held": "ကျင်းပခဲ့သော သင်တန်းများ",
+}
+RESULT_TITLE = "People reached and trainings held"
+RESULT_TITLE_MY = "အကူအညီ ရရှိသူများနှင့် ကျင်းပခဲ့သော သင်တန်းများ"
+LANGS = ("en", "my")
 
 GRAINS = ("day", "week", "month", "quarter", "year")
 LEVELS = ("state_region", "district", "township", "village_tract")  # coarsest first
@@ -177,15 +266,30 @@ def _org_label(pol: Any) -> str:
     return pol.iati_alias or pol.org
 
 
+def placeholder(pol: Any) -> bool:
+    """True when the policy has no registered IATI organisation identifier, so the file
+    uses the ``XX-`` placeholder and must not be published as is."""
+    return not getattr(pol, "iati_org_ref", None)
+
+
 def org_ref(pol: Any) -> str:
-    """The placeholder organisation identifier: ``XX-`` and the alias in capitals (module
-    docstring: a real IATI identifier must replace it before publication)."""
+    """The reporting organisation's identifier: the registered one (`policy.iati_org_ref`),
+    else a placeholder, ``XX-`` and the alias in capitals ("XX" is no registration agency:
+    such a file must not be published)."""
+    if not placeholder(pol):
+        return str(pol.iati_org_ref)
     name = _org_label(pol)
     ascii_name = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode()
     slug = re.sub(r"[^A-Z0-9]+", "-", ascii_name.upper()).strip("-")[:40].strip("-")
     if not slug:  # a name in Myanmar script only
         slug = "ORG-" + hashlib.sha256(name.encode()).hexdigest()[:8].upper()
     return f"XX-{slug}"
+
+
+def org_type(pol: Any) -> str:
+    """The reporting organisation's IATI OrganisationType code (default 24, partner
+    country based NGO)."""
+    return str(getattr(pol, "iati_org_type", None) or "24")
 
 
 def _level(pol: Any) -> str:
@@ -285,6 +389,8 @@ class _Activity:
     status: str
     title: str
     description: str
+    title_my: str = ""
+    description_my: str = ""
     dates: dict[str, str] = field(default_factory=dict)  # type -> ISO date (already coarse)
     funders: set[str] = field(default_factory=set)
     related: set[tuple[str, str]] = field(default_factory=set)  # (type, identifier)
@@ -314,14 +420,18 @@ def build(
 ) -> Export:
     """Everything the IATI file for `period` (first and last day, e.g. a
     `reports.period.Period`; None for all records) and `grant` (an id, or None for all) will
-    say, as tables for disclosure control. `lang` is accepted like every builder's: the file
-    is in English (`xml:lang="en"`), place names included. `policy` stands in for the
-    workspace's (tests).
+    say, as tables for disclosure control. The file is in English (`xml:lang="en"`); with
+    `lang` "my" every title, description and place name has a Burmese narrative beside
+    (the export's activities carry the Burmese texts, so `render` knows). `policy` stands
+    in for the workspace's (tests).
 
     Raises `IatiOff` when the workspace has not opted in, `UnknownRecord` for a grant id
     that names no grant.
     """
     pol = _policy(ws, policy)
+    if lang not in LANGS:
+        raise ValidationError(f"--lang {lang}: use en (English) or my (Burmese)")
+    burmese = lang == "my"
     start, end = _check_period(period)
     scope = _Scope(start, end)
     grain = pol.date_grain
@@ -443,6 +553,12 @@ def build(
             f"Funds from {donor_label[gid]} managed by {org}. The projects they pay for are "
             "reported as child activities.",
         )
+        if burmese:
+            a.title_my = f"{donor_label[gid]} ထံမှ ထောက်ပံ့ငွေ {gid}"
+            a.description_my = (
+                f"{org} က စီမံခန့်ခွဲသော {donor_label[gid]} ထံမှ ရန်ပုံငွေ။ ၎င်းဖြင့် "
+                "ဆောင်ရွက်သော စီမံကိန်းများကို လက်အောက်ခံ လုပ်ငန်းများအဖြစ် ဖော်ပြထားသည်။"
+            )
         started = as_of is not None and _date(first) <= as_of
         ended = as_of is not None and _date(last) < as_of
         a.dates[ACTUAL_START if started else PLANNED_START] = _label(first, grain)
@@ -461,6 +577,12 @@ def build(
             f"{label} project {pid} of {org}. Counts of people below the disclosure threshold "
             "are not published.",
         )
+        if burmese:
+            a.title_my = f"{SECTORS_MY[sector]} စီမံကိန်း {pid}"
+            a.description_my = (
+                f"{org} ၏ {SECTORS_MY[sector]} စီမံကိန်း {pid}။ ထုတ်ဖော်မှု ထိန်းချုပ်ရေး "
+                "သတ်မှတ်ချက်ထက် နည်းသော လူဦးရေ ကိန်းဂဏန်းများကို မဖော်ပြပါ။"
+            )
         a.dates[PLANNED_START if status == "planned" else ACTUAL_START] = _label(first, grain)
         if last is not None:
             done = status in ("completed", "cancelled")
@@ -502,13 +624,11 @@ def build(
 
     # results
     sizes = dict(_rows(ws, "SELECT id, size FROM households"))
-    members: dict[str, dict[str, int]] = defaultdict(dict)
-    for hid, sex, n in _rows(
-        ws,
-        "SELECT household_id, sex, count(*) FROM persons WHERE _forgotten = 0 "
-        "GROUP BY household_id, sex",
+    members: dict[str, list[tuple[Any, Any, Any]]] = defaultdict(list)
+    for hid, sex, birth_year, age in _rows(
+        ws, "SELECT household_id, sex, birth_year, age FROM persons WHERE _forgotten = 0"
     ):
-        members[hid][sex] = n
+        members[hid].append((sex, birth_year, age))
     reached: dict[tuple[str, str], set[str]] = defaultdict(set)
     for hid, pid, gid, day, pcode in distributions:
         ident = activity_of(pid, gid)
@@ -518,19 +638,20 @@ def build(
         if hid is not None:
             reached[(ident, _label(day, result_grain))].add(hid)
     plain: dict[tuple[str, str, str], int] = defaultdict(int)
-    by_sex: dict[tuple[str, str, str], list[int]] = {}
+    people: dict[tuple[str, str, str], list[int]] = {}
+    in_year: dict[tuple[str, int], list[int]] = {}
     for (ident, when), households in reached.items():
         plain[(ident, "households-reached", when)] = len(households)
-        cells = by_sex.setdefault((ident, "people-in-households-reached", when), [0] * 5)
+        cells = people.setdefault((ident, "people-in-households-reached", when), _no_one())
+        year = int(when[:4])
         for hid in households:
-            # the household's size, or its recorded members if more; sex as recorded
-            # (female, male, other), the rest (undisclosed, not recorded) unknown
-            total = max(sizes.get(hid) or 0, sum(members[hid].values()))
-            known = [members[hid].get(sex, 0) for sex in SEXES]
-            cells[0] += total
-            for i, n in enumerate(known):
-                cells[1 + i] += n
-            cells[4] += total - sum(known)
+            found = in_year.get((hid, year))
+            if found is None:
+                found = in_year[(hid, year)] = _household_cells(
+                    members.get(hid, []), sizes.get(hid), year
+                )
+            for i, n in enumerate(found):
+                cells[i] += n
     for indicator, rows in (
         ("activity-participants", activities),
         ("training-participants", trainings),
@@ -542,16 +663,75 @@ def build(
             acts[ident].places.add(pcode)
             when = _label(day, result_grain)
             p = msgspec.json.decode(counts or "{}", type=Participants)
-            cells = by_sex.setdefault((ident, indicator, when), [0] * 5)
-            sexes = p.by_sex()
-            for i, n in enumerate((p.total(), *(sexes[s] for s in SEXES), p.unknown)):
-                cells[i] += n
+            cells = people.setdefault((ident, indicator, when), _no_one())
+            for i, sex in enumerate(SEXES):
+                for group in AGE_GROUPS:
+                    cells[_cell(i, AGE_OF_GROUP[group])] += p.cell(sex, group)
+            cells[_cell(len(SEXES), len(AGES))] += p.unknown  # sex or age not noted
             if indicator == "training-participants":
                 plain[(ident, "trainings-held", when)] += 1
 
-    return _export(
-        acts, grants, gid_ident, money, plain, by_sex, places, level, grain, result_grain, scope
+    export = _export(
+        acts, grants, gid_ident, money, plain, people, places, level, grain, result_grain, scope
     )
+    if burmese:
+        _add_burmese(export, acts)
+    if placeholder(pol):
+        # Not disclosure control's doing, but shown with its notes: to the user, never in
+        # the file (a kind of note of its own, which `Note.what` does not list).
+        what: Any = NOT_FOR_PUBLICATION
+        export.notes.append(Note("activities", what, PLACEHOLDER_NOTE.format(ref=ref)))
+    return export
+
+
+def _cell(sex: int, age: int) -> int:
+    """The index of a (sex, age) cell in a row of `CELLS` (SEX_PARTS × AGE_PARTS)."""
+    return sex * len(AGE_PARTS) + age
+
+
+def _no_one() -> list[int]:
+    return [0] * len(CELLS)
+
+
+def _age(age: int | None) -> int:
+    """The index in AGE_PARTS of an age in years (None: unknown)."""
+    if age is None:
+        return len(AGES)
+    return 0 if age <= 17 else 1 if age <= 59 else 2
+
+
+def _household_cells(members: list[tuple[Any, Any, Any]], size: Any, year: int) -> list[int]:
+    """A household's people in `year`, as `CELLS`, counted as the 5W counts them: age in
+    that year from the birth year, else the age recorded; someone born after `year` is not
+    counted; a sex other than female, male or other is unknown; the members the household's
+    size counts beyond its recorded people are of unknown sex and age."""
+    cells = _no_one()
+    for sex, birth_year, age in members:
+        if birth_year is not None:
+            age = year - birth_year
+        if age is not None and age < 0:
+            continue
+        s = SEXES.index(sex) if sex in SEXES else len(SEXES)
+        cells[_cell(s, _age(age))] += 1
+    cells[_cell(len(SEXES), len(AGES))] += max((size or 0) - len(members), 0)
+    return cells
+
+
+def _people_row(cells: list[int]) -> list[int]:
+    """The `PEOPLE` counts of a row of `CELLS`: total (twice), sexes, age groups, cells."""
+    sexes = [sum(cells[_cell(s, a)] for a in range(len(AGE_PARTS))) for s in range(len(SEX_PARTS))]
+    ages = [sum(cells[_cell(s, a)] for s in range(len(SEX_PARTS))) for a in range(len(AGE_PARTS))]
+    return [sum(cells), sum(cells), *sexes, *ages, *cells]
+
+
+def _add_burmese(export: Export, acts: dict[str, _Activity]) -> None:
+    """The Burmese title and description of each activity, as two more columns."""
+    table = _table(export, "activities")
+    assert table is not None
+    table.columns += [Column("title-my", "label"), Column("description-my", "label")]
+    for row in table.rows:
+        a = acts[row[0]]
+        row += [a.title_my, a.description_my]
 
 
 def _newest(ws: Workspace) -> dt.date | None:
@@ -614,7 +794,7 @@ def _export(
     gid_ident: dict[str, str],
     money: dict[tuple[str, str, str, str, str, str], Decimal],
     plain: dict[tuple[str, str, str], int],
-    by_sex: dict[tuple[str, str, str], list[int]],
+    people: dict[tuple[str, str, str], list[int]],
     places: Any,
     level: str,
     grain: str,
@@ -722,7 +902,8 @@ def _export(
         ]
 
     # No totals over rows: the file shows none (periods, indicators and activities are not
-    # added up), so the only equation a reader has is a row's total and its parts by sex.
+    # added up), so the only equations a reader has are within a row: its total, its sexes,
+    # its age groups and its cells.
     results = Table(
         "results",
         [*indicator_columns(), Column("value", "count")],
@@ -735,15 +916,17 @@ def _export(
         plain_rows(events=True),
         totals=False,
     )
-    parts = tuple(name for name in BY_SEX if name != "total")
-    results_by_sex = Table(
-        "results-by-sex",
+    sums = {"total": SEX_PARTS, TOTAL_BY_AGE: AGE_PARTS}
+    sums |= {sex: tuple(f"{sex}, {age}" for age in AGE_PARTS) for sex in SEX_PARTS}
+    sums |= {age: tuple(f"{sex}, {age}" for sex in SEX_PARTS) for age in AGE_PARTS}
+    rows = [[*k, *_people_row(people[k])] for k in sorted(people, key=key)]
+    results_by_sex_and_age = Table(
+        "results-by-sex-and-age",
         [
             *indicator_columns(),
-            Column("total", "count", total_of=parts),
-            *(Column(name, "count") for name in parts),
+            *(Column(name, "count", total_of=sums.get(name)) for name in PEOPLE),
         ],
-        [[*k, *by_sex[k]] for k in sorted(by_sex, key=key) if by_sex[k][0]],
+        [row for row in rows if row[3]],  # people: a total above 0
         totals=False,
     )
     return Export(
@@ -758,7 +941,7 @@ def _export(
             transactions,
             results,
             events,
-            results_by_sex,
+            results_by_sex_and_age,
         ],
     )
 
@@ -788,9 +971,15 @@ def _sub(parent: ET.Element, tag: str, **attrs: str) -> ET.Element:
     return ET.SubElement(parent, tag, {k.replace("_", "-"): v for k, v in attrs.items()})
 
 
-def _narrative(parent: ET.Element, tag: str | None, text: str) -> ET.Element:
+def _narrative(
+    parent: ET.Element, tag: str | None, text: str, burmese: str | None = None
+) -> ET.Element:
+    """`<tag><narrative>text</narrative></tag>` (in the activity's language, English), and
+    a second narrative in Burmese (`xml:lang="my"`) when `burmese` is given."""
     holder = _sub(parent, tag) if tag else parent
     _sub(holder, "narrative").text = text
+    if burmese:
+        _sub(holder, "narrative", **{XML_LANG: "my"}).text = burmese  # type: ignore[arg-type]
     return holder
 
 
@@ -802,11 +991,13 @@ def render(ws: Workspace, export: Export, *, policy: Any = None) -> bytes:
     """The IATI activity file (UTF-8 bytes) for an export that `build` made and
     `fieldledger.privacy.prepare` protected. A count that disclosure control suppressed
     (None) is not written; nor is a period, indicator or result left empty by it. Places
-    are generalised once more to the policy level, whatever the export holds."""
+    are generalised once more to the policy level, whatever the export holds. Burmese
+    narratives are written beside the English ones when `build` made the export with
+    `lang="my"`."""
     pol = _policy(ws, policy)
     if export.kind != "iati":
         raise ValueError(f"not an IATI export: {export.kind!r}")
-    ref, org = org_ref(pol), _org_label(pol)
+    ref, org, kind = org_ref(pol), _org_label(pol), org_type(pol)
     level = _level(pol)
     places = ws.places()
 
@@ -818,6 +1009,7 @@ def render(ws: Workspace, export: Export, *, policy: Any = None) -> bytes:
     budgets = _grouped(export, "budgets")
     transactions = _grouped(export, "transactions")
     results = _results(export)
+    burmese = activities is not None and any(c.name == "title-my" for c in activities.columns)
 
     root = ET.Element("iati-activities", version="2.03")
     for row in _records(activities) if activities else []:
@@ -829,13 +1021,15 @@ def render(ws: Workspace, export: Export, *, policy: Any = None) -> bytes:
             **{XML_LANG: "en"},  # type: ignore[arg-type]
         )
         _sub(act, "iati-identifier").text = ident
-        _narrative(_sub(act, "reporting-org", ref=ref, type=ORG_TYPE), None, org)
-        _narrative(act, "title", row["title"])
-        _narrative(_sub(act, "description", type="1"), None, row["description"])
+        _narrative(_sub(act, "reporting-org", ref=ref, type=kind), None, org)
+        _narrative(act, "title", row["title"], row.get("title-my"))
+        _narrative(
+            _sub(act, "description", type="1"), None, row["description"], row.get("description-my")
+        )
         for o in orgs.get(ident, []):
             _narrative(_sub(act, "participating-org", role=o["role"]), None, o["name"])
         _narrative(
-            _sub(act, "participating-org", ref=ref, role=ROLE_IMPLEMENTING, type=ORG_TYPE),
+            _sub(act, "participating-org", ref=ref, role=ROLE_IMPLEMENTING, type=kind),
             None,
             org,
         )
@@ -845,7 +1039,7 @@ def render(ws: Workspace, export: Export, *, policy: Any = None) -> bytes:
             day = last if d["type"] in (PLANNED_END, ACTUAL_END) else first
             _sub(act, "activity-date", type=d["type"], iso_date=day.isoformat())
         _sub(act, "recipient-country", code="MM", percentage="100")
-        _locations(act, locations.get(ident, []), places, level)
+        _locations(act, locations.get(ident, []), places, level, burmese)
         if row["sector"]:
             _, dac, cluster = SECTORS[row["sector"]]
             _sub(act, "sector", vocabulary="1", code=dac, percentage="100")
@@ -874,12 +1068,14 @@ def render(ws: Workspace, export: Export, *, policy: Any = None) -> bytes:
                 _narrative(provider, None, org)
         for r in related.get(ident, []):
             _sub(act, "related-activity", ref=r["related"], type=r["type"])
-        _result(act, results.get(ident, {}))
+        _result(act, results.get(ident, {}), burmese)
     ET.indent(root)
     return ET.tostring(root, encoding="UTF-8", xml_declaration=True) + b"\n"
 
 
-def _locations(act: ET.Element, rows: Iterable[dict[str, Any]], places: Any, level: str) -> None:
+def _locations(
+    act: ET.Element, rows: Iterable[dict[str, Any]], places: Any, level: str, burmese: bool
+) -> None:
     """One location per place, generalised once more to the policy level: whatever the
     export holds, nothing finer than the policy is written."""
     codes = set()
@@ -890,57 +1086,60 @@ def _locations(act: ET.Element, rows: Iterable[dict[str, Any]], places: Any, lev
         place = places.get(code)
         loc = _sub(act, "location", ref=code)
         _sub(loc, "location-reach", code="1")
-        _narrative(loc, "name", place.name_en)
+        _narrative(loc, "name", place.name_en, place.name_mm.strip() if burmese else None)
         _sub(loc, "administrative", vocabulary="A4", level="0", code="MM")
         _sub(loc, "exactness", code="2")
         _sub(loc, "location-class", code="1")
         _sub(loc, "feature-designation", code=FEATURE[place.level])
 
 
-_Periods = dict[str, dict[tuple[dt.date, dt.date], list[tuple[str | None, Any]]]]
+_Dimensions = tuple[tuple[str, str], ...]
+_Periods = dict[str, dict[tuple[dt.date, dt.date], list[tuple[_Dimensions, Any]]]]
 
 
 def _results(export: Export) -> dict[str, _Periods]:
-    """identifier -> indicator -> (period start, end) -> [(sex or None for all, value)]."""
+    """identifier -> indicator -> (period start, end) -> [(dimensions, value)], in `WRITTEN`
+    order; no dimensions for a total. A suppressed figure (None) is left out, and so is a
+    part that is zero, so that a reader cannot tell the two apart."""
     out: dict[str, _Periods] = defaultdict(lambda: defaultdict(dict))
     for name, columns in (
-        ("results", ("value",)),
-        ("events", ("value",)),
-        ("results-by-sex", BY_SEX),
+        ("results", (("value", ()),)),
+        ("events", (("value", ()),)),
+        ("results-by-sex-and-age", WRITTEN),
     ):
         table = _table(export, name)
         if table is None:
             continue
         for row in _records(table):
             span = _span(row["period"])
+            if row.get(TOTAL_BY_AGE, 0) is None:
+                row["total"] = None  # the total is published only if both its columns are
             values = [
-                (None, row[col]) if col in ("value", "total") else (col, row[col])
-                for col in columns
-                if row[col] is not None
-                and col != "unknown"
-                and (col in ("value", "total") or row[col] != 0)
+                (dims, row[col])
+                for col, dims in columns
+                if row[col] is not None and (not dims or row[col] != 0)
             ]
             if values:
                 out[row["iati-identifier"]][row["indicator"]][span] = values
     return out
 
 
-def _result(act: ET.Element, indicators: _Periods) -> None:
+def _result(act: ET.Element, indicators: _Periods, burmese: bool) -> None:
     if not indicators:
         return
     result = _sub(act, "result", type="1")
-    _narrative(result, "title", "People reached and trainings held")
+    _narrative(result, "title", RESULT_TITLE, RESULT_TITLE_MY if burmese else None)
     for code in INDICATORS:
         periods = indicators.get(code)
         if not periods:
             continue
         indicator = _sub(result, "indicator", measure="1", ascending="1")
-        _narrative(indicator, "title", INDICATORS[code])
+        _narrative(indicator, "title", INDICATORS[code], INDICATORS_MY[code] if burmese else None)
         for (first, last), values in sorted(periods.items()):
             period = _sub(indicator, "period")
             _sub(period, "period-start", iso_date=first.isoformat())
             _sub(period, "period-end", iso_date=last.isoformat())
-            for sex, value in values:
+            for dims, value in values:
                 actual = _sub(period, "actual", value=str(int(value)))
-                if sex is not None:
-                    _sub(actual, "dimension", name="sex", value=sex)
+                for name, code_value in dims:
+                    _sub(actual, "dimension", name=name, value=code_value)
