@@ -101,6 +101,45 @@ def test_template_has_the_three_sections_eight_core_questions_in_both_languages(
     assert figures == set(narrative.FIGURES)  # every figure has a question that shows it
 
 
+# Section 1 as `narrative.administrative` fills it: organisation, grant and period, place,
+# money. Each needs a label in the template, in English and Burmese.
+ADMINISTRATIVE = (
+    "organisation",
+    "donor",
+    "grant_reference",
+    "project_period",
+    "reporting_period",
+    "report_type",
+    "country",
+    "areas",
+    "budget",
+    "received",
+    "spent",
+)
+
+
+def test_section_two_has_exactly_eight_questions_and_section_one_its_fields(eight_plus_three):
+    """The 8+3 template's shape: section 1 administrative information, section 2 eight
+    questions (the template's default), section 3 up to three of the additional ones."""
+    tpl = narrative.load_template()
+    sections = [q.section for q in tpl.questions]
+    assert sections.count("2") == 8
+    assert sections == sorted(sections)  # section 2 first, then section 3
+    assert tpl.default == tuple(q.id for q in tpl.questions if q.section == "2")
+    assert set(sections) == {"2", "3"} and sections.count("3") > tpl.max_additional == 3
+    assert tuple(tpl.administrative) == ADMINISTRATIVE
+    for field in ADMINISTRATIVE:
+        label = tpl.administrative[field]
+        assert label["en"] and MYANMAR.search(label["my"]), field
+    # Every field the report writes has its label: none is shown by its bare id.
+    admin = next(t for t in eight_plus_three.tables if t.name == "administrative")
+    written = [row[0] for row in admin.rows]
+    assert set(written) == set(ADMINISTRATIVE)  # one grant: every field is known
+    page = narrative.render_html(eight_plus_three, lang="my").decode("utf-8")
+    for field in ADMINISTRATIVE:
+        assert narrative.html.escape(tpl.administrative[field]["my"]) in page, field
+
+
 def test_donors_choose_subsets_and_section_three_holds_at_most_three():
     tpl = narrative.load_template()
     four_plus_three = "core.4, core.1,core.3,core.8,add.cash,add.funding,add.gender"
