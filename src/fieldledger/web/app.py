@@ -16,6 +16,7 @@ each module with a `pages = PageSet()` that `web_app` mounts.
 
 from __future__ import annotations
 
+import dataclasses
 import threading
 import time
 from collections.abc import Callable, Iterable
@@ -192,6 +193,15 @@ class PageSet:
 
     def add(self, page: Page) -> None:
         self.pages.append(page)
+
+    def serve_with(self, name: str, handler: Handler) -> None:
+        """Let `handler` answer the page registered as `name` (same path, same roles), e.g.
+        a screen of its own in place of a generic one: the table keeps one route per path."""
+        for i, page in enumerate(self.pages):
+            if page.name == name:
+                self.pages[i] = dataclasses.replace(page, handler=handler)
+                return
+        raise LookupError(name)
 
 
 # -- navigation ------------------------------------------------------------------------

@@ -16,7 +16,6 @@ module's handler) adds what a finance officer checks:
 
 from __future__ import annotations
 
-import dataclasses
 import datetime as dt
 from typing import Any
 
@@ -26,7 +25,7 @@ from fieldledger.i18n import N_
 from fieldledger.records.finance import tranche_status
 from fieldledger.reports import finance as report
 from fieldledger.views.query import page
-from fieldledger.web.app import Ctx, Handler, PageSet, writing
+from fieldledger.web.app import Ctx, PageSet, writing
 from fieldledger.web.records import RecordScreens, fields_for, record_pages, visible
 
 pages = PageSet()
@@ -60,16 +59,6 @@ SPENDING = RecordScreens(
 # The most spending records a grant's page lists (the newest); its totals count them all.
 SHOWN_SPENDING = 30
 FIGURES = ("budget", "received", "expected", "cut", "spent", "balance")
-
-
-def serve_with(pages: PageSet, name: str, handler: Handler) -> None:
-    """Let `handler` answer the page `record_pages` registered as `name` (same path, same
-    roles): the route table keeps one route per path."""
-    for i, p in enumerate(pages.pages):
-        if p.name == name:
-            pages.pages[i] = dataclasses.replace(p, handler=handler)
-            return
-    raise LookupError(name)
 
 
 record_pages(pages, GRANTS)
@@ -137,4 +126,4 @@ def grant_show(ctx: Ctx) -> Response:
     )
 
 
-serve_with(pages, "grant_show", grant_show)
+pages.serve_with("grant_show", grant_show)

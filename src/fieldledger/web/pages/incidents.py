@@ -21,7 +21,6 @@ records it). The incident's page (this module's handler) adds:
 
 from __future__ import annotations
 
-import dataclasses
 import hashlib
 import os
 import shutil
@@ -38,7 +37,7 @@ from fieldledger.evidence import BlobStore, add_evidence, custody_log, exif, for
 from fieldledger.evidence.service import IMAGE_LIMIT, KINDS
 from fieldledger.i18n import N_
 from fieldledger.records.participants import AGE_GROUPS, SEXES
-from fieldledger.web.app import MAX_UPLOAD, Ctx, Handler, PageSet, writing
+from fieldledger.web.app import MAX_UPLOAD, Ctx, PageSet, writing
 from fieldledger.web.records import RecordScreens, fields_for, may_reveal, record_pages, visible
 
 pages = PageSet()
@@ -58,16 +57,6 @@ AFFECTED = ("killed", "injured", "detained", "displaced")
 CELLS = (*(f"{s}_{a}" for s in SEXES for a in AGE_GROUPS), "unknown")
 AGES = tuple(zip(AGE_GROUPS, ("0–5", "6–17", "18–59", "60+"), strict=True))
 COPY_CHUNK = 1 << 20
-
-
-def serve_with(pages: PageSet, name: str, handler: Handler) -> None:
-    """Let `handler` answer the page `record_pages` registered as `name` (same path, same
-    roles): the route table keeps one route per path."""
-    for i, p in enumerate(pages.pages):
-        if p.name == name:
-            pages.pages[i] = dataclasses.replace(p, handler=handler)
-            return
-    raise LookupError(name)
 
 
 record_pages(pages, INCIDENTS)
@@ -120,7 +109,7 @@ def incident_show(ctx: Ctx) -> Response:
     return _show(ctx, ctx.param("rid"))
 
 
-serve_with(pages, "incident_show", incident_show)
+pages.serve_with("incident_show", incident_show)
 
 
 # -- people affected ----------------------------------------------------------------------

@@ -15,7 +15,6 @@ Participants are counted, never listed (docs/records.md): nothing here names any
 
 from __future__ import annotations
 
-import dataclasses
 import json
 from typing import Any
 
@@ -97,16 +96,6 @@ def grid(p: Participants) -> dict[str, Any]:
 
 
 # -- serving a generic screen with this module's own handler --------------------------------
-
-
-def serve_with(pages: PageSet, name: str, handler: Handler) -> None:
-    """Let `handler` answer the page `record_pages` registered as `name` (same path, same
-    roles): the route table keeps one route per path."""
-    for i, p in enumerate(pages.pages):
-        if p.name == name:
-            pages.pages[i] = dataclasses.replace(p, handler=handler)
-            return
-    raise LookupError(name)
 
 
 def _list_values(ctx: Ctx, screens: RecordScreens) -> dict[str, Any]:
@@ -198,8 +187,8 @@ def trainings_list(ctx: Ctx) -> Response:
     )
 
 
-serve_with(pages, "project_list", projects_list)
-serve_with(pages, "project_show", project_show)
-serve_with(pages, "activity_show", _counted_show(ACTIVITIES, "projects_counted.html.j2"))
-serve_with(pages, "training_show", _counted_show(TRAININGS, "projects_counted.html.j2"))
-serve_with(pages, "training_list", trainings_list)
+pages.serve_with("project_list", projects_list)
+pages.serve_with("project_show", project_show)
+pages.serve_with("activity_show", _counted_show(ACTIVITIES, "projects_counted.html.j2"))
+pages.serve_with("training_show", _counted_show(TRAININGS, "projects_counted.html.j2"))
+pages.serve_with("training_list", trainings_list)
