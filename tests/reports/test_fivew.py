@@ -226,6 +226,27 @@ def test_same_household_in_two_tracts_of_a_township_is_counted_once(small, polic
     assert found[("food_security", "in_kind_food", "MMR003001", "2026-01")]["total"] == 9
 
 
+def test_same_household_in_two_months_of_a_quarter_is_counted_once(small, policy):
+    small.ws.add(
+        "distribution",
+        {
+            "household_id": small.ids["h1"],
+            "modality": "in_kind_food",
+            "date": "2026-02-25",
+            "location_pcode": "MMR003001001",
+            "project_id": small.ids["project"],
+        },
+    )
+    monthly = rows(fivew.build(small.ws, parse("2026-Q1"), policy=policy()))
+    assert monthly[("food_security", "in_kind_food", "MMR003001", "2026-01")]["total"] == 9
+    assert monthly[("food_security", "in_kind_food", "MMR003001", "2026-02")]["total"] == 5
+    quarterly = rows(fivew.build(small.ws, parse("2026-Q1"), policy=policy(date_grain="quarter")))
+    assert (
+        quarterly[("food_security", "in_kind_food", "MMR003001", "2026-Q1")]
+        == (monthly[("food_security", "in_kind_food", "MMR003001", "2026-01")])
+    )
+
+
 def test_grant_keeps_its_distributions_and_its_projects_activities(small, policy):
     export = fivew.build(small.ws, None, small.ids["grant"], policy=policy())
     assert set(rows(export)) == {

@@ -315,56 +315,93 @@ def _period_sql(column: str, period: Period | None) -> tuple[str, list[Any]]:
     return f"{column} BETWEEN ? AND ?", [period.start.isoformat(), period.end.isoformat()]
 
 
-# Per (row, household): the household's people by sex and age in the row's year. A view
-# row holds JSON text for `disability`; Washington Group: "a lot of difficulty" (3) or more
-# in any domain.
-_DISTRIBUTIONS = """
-WITH place(pcode, area) AS (SELECT key, value FROM json_each(?)),
-modality(modality, sector) AS (SELECT key, value FROM json_each(?)),
-members AS MATERIALIZED (
-    SELECT household_id, sex, birth_year, age,
-           coalesce((SELECT max(value) FROM json_each(disability)) >= 3, 0) AS disabled
-    FROM persons
-),
-reached AS (
-    SELECT DISTINCT coalesce(pr.sector, m.sector, 'other') AS sector, d.modality AS activity,
-           place.area AS area, {period} AS period, d.household_id AS hh
-    FROM distributions d
-    JOIN place ON place.pcode = d.location_pcode
-    LEFT JOIN projects pr ON pr.id = d.project_id
-    LEFT JOIN modality m ON m.modality = d.modality
-    WHERE d.household_id IS NOT NULL AND {where}
-),
-people AS (
-    SELECT r.sector, r.activity, r.area, r.period, r.hh, p.sex, p.disabled,
-           p.household_id IS NOT NULL AS recorded,
-           CASE WHEN p.birth_year IS NOT NULL
-                THEN CAST(substr(r.period, 1, 4) AS INTEGER) - p.birth_year
-                ELSE p.age END AS age
-    FROM reached r LEFT JOIN members p ON p.household_id = r.hh
-),
-per_household AS (
-    SELECT sector, activity, area, period, hh,
-        sum(sex = 'female' AND age BETWEEN 0 AND 17) AS f_children,
-        sum(sex = 'female' AND age BETWEEN 18 AND 59) AS f_adults,
-        sum(sex = 'female' AND age >= 60) AS f_elderly,
-        sum(sex = 'male' AND age BETWEEN 0 AND 17) AS m_children,
-        sum(sex = 'male' AND age BETWEEN 18 AND 59) AS m_adults,
-        sum(sex = 'male' AND age >= 60) AS m_elderly,
-        sum(sex = 'other' AND (age IS NULL OR age >= 0)) AS other,
-        sum(recorded AND (age IS NULL OR age >= 0) AND (sex NOT IN ('female', 'male', 'other')
-            OR (sex IN ('female', 'male') AND age IS NULL))) AS unknown,
-        sum(disabled AND (age IS NULL OR age >= 0)) AS disabled,
-        sum(recorded) AS recorded
-    FROM people GROUP BY sector, activity, area, period, hh
-)
-SELECT sector, activity, area, period,
-    sum(f_children), sum(f_adults), sum(f_elderly),
-    sum(m_children), sum(m_adults), sum(m_elderly), sum(other),
-    sum(unknown + max(coalesce(h.size, 0) - recorded, 0)), sum(disabled)
-FROM per_household LEFT JOIN households h ON h.id = per_household.hh
-GROUP BY sector, activity, area, period
+# How distributions are counted, and why not with one GROUP BY: the store is SQLCipher with
+# `cipher_memory_security` on, so every block SQLite allocates is locked in memory and wiped
+# when freed. A sorter or temporary b-tree (GROUP BY, DISTINCT, an automatic index for a
+# join), or text built row by row (`||`), costs 10 to 30 microseconds a row on a 2-core
+# machine, more as the store grows; a plain scan about one. So SQL here only scans
+# distributions, persons and households, and the grouping is done with Python's hash
+# tables, one pass over each: at 1,000,000 distributions in about an eighth of the time of
+# the bare GROUP BY of the same figures (`benchmarks/report_speed.py`).
+#
+# Every count is the one a single statement would give:
+#   - a distribution's sector is its project's, else its modality's, else "other"; its place
+#     the policy's area of its P-code (unknown P-codes are left out); its period the label
+#     SQL gives its month (`sql_label`, computed once a month: it reads the first 7
+#     characters of the date only);
+#   - each household counts once per (sector, activity, area, period), however often it
+#     received there;
+#   - its people by sex and age in the period's year (`_household_counts`), with a
+#     disability as `_DISABLED` says (run once per distinct text), and the members its size
+#     counts beyond its recorded people as "sex or age not recorded".
+_REACHED = """
+SELECT d.project_id, d.modality, d.location_pcode, substr(d.date, 1, 7), d.household_id
+FROM distributions d WHERE d.household_id IS NOT NULL AND {where}
 """
+_MEMBERS = "SELECT household_id, sex, birth_year, age, disability FROM persons"
+# A view row holds JSON text for `disability`; Washington Group: "a lot of difficulty" (3) or
+# more in any domain.
+_DISABLED = "SELECT coalesce((SELECT max(value) FROM json_each(?)) >= 3, 0)"
+# The period of a month ("2026-03") at a grain, and that period's year, as SQL reads them.
+_PERIOD = "SELECT {label}, CAST(substr({label}, 1, 4) AS INTEGER)"
+
+Member = tuple[Any, Any, Any, bool]  # sex, birth year, age, with a disability
+
+
+def _household_counts(members: list[Member], size: Any, year: int | None) -> tuple[int, ...]:
+    """A household's people in `year`: the eight `KEYS` counts, then those with a
+    disability. Age is the year less the birth year, else the age recorded; someone born
+    after `year` is not counted; a female or male without an age, or a sex other than
+    female, male or other, is "not recorded"; so are the members `size` counts beyond the
+    recorded ones."""
+    f_children = f_adults = f_elderly = m_children = m_adults = m_elderly = 0
+    other = unknown = disabled = no_sex = 0
+    for sex, birth_year, age, disability in members:
+        if birth_year is not None:
+            age = year - birth_year if year is not None else None
+        if age is not None and age < 0:
+            continue
+        if disability:
+            disabled += 1
+        if sex == "female":
+            if age is None:
+                unknown += 1
+            elif 0 <= age <= 17:
+                f_children += 1
+            elif 18 <= age <= 59:
+                f_adults += 1
+            elif age >= 60:
+                f_elderly += 1
+        elif sex == "male":
+            if age is None:
+                unknown += 1
+            elif 0 <= age <= 17:
+                m_children += 1
+            elif 18 <= age <= 59:
+                m_adults += 1
+            elif age >= 60:
+                m_elderly += 1
+        elif sex == "other":
+            other += 1
+        elif sex is not None:
+            unknown += 1
+        else:
+            no_sex += 1
+    # As SQL summed it: when every member has no sex (which validation never lets in),
+    # "not recorded" was NULL for the household, and its size added nothing either.
+    if not members or no_sex < len(members):
+        unknown += max((size or 0) - len(members), 0)
+    return (
+        f_children,
+        f_adults,
+        f_elderly,
+        m_children,
+        m_adults,
+        m_elderly,
+        other,
+        unknown,
+        disabled,
+    )
 
 
 def _distributions(
@@ -379,14 +416,78 @@ def _distributions(
     if grant is not None:
         where += " AND d.grant_id = ?"
         params.append(grant)
-    pcodes = [p for (p,) in ws.conn.execute("SELECT DISTINCT location_pcode FROM distributions")]
-    areas = {p: a for p, a in places.areas(pcodes).items() if a is not None}
-    sql = _DISTRIBUTIONS.format(period=sql_label("d.date", grain), where=where)
-    found = ws.conn.execute(sql, [json.dumps(areas), json.dumps(MODALITY_SECTOR), *params])
-    for sector, activity, area, when, *numbers in found:
-        counts = rows.setdefault((sector, activity, area, when), {})
-        for key, n in zip((*KEYS, "disabled"), numbers, strict=True):
-            counts[key] = counts.get(key, 0) + int(n or 0)
+    # The households reached, by project, activity, P-code and month...
+    by_month: dict[tuple[Any, ...], set[str]] = {}
+    for project, activity, pcode, month, hh in ws.conn.execute(
+        _REACHED.format(where=where), params
+    ):
+        key = (project, activity, pcode, month)
+        try:
+            by_month[key].add(hh)
+        except KeyError:
+            by_month[key] = {hh}
+    # ... then by sector, area and period: a household reached in two P-codes of one area,
+    # two months of one quarter or by two projects of one sector is one household there.
+    sectors = dict(ws.conn.execute("SELECT id, sector FROM projects WHERE id IS NOT NULL"))
+    period_sql = _PERIOD.format(label=sql_label(":month", grain))
+    periods = {
+        month: ws.conn.execute(period_sql, {"month": month}).fetchone()
+        for month in {key[3] for key in by_month}
+    }
+    reached: dict[Key, set[str]] = {}
+    years: dict[Any, int | None] = {}
+    for (project, activity, pcode, month), households in by_month.items():
+        area = places.area(pcode)
+        if area is None:
+            continue
+        sector = sectors.get(project)
+        if sector is None:
+            sector = MODALITY_SECTOR.get(activity, "other")
+        when, year = periods[month]
+        years[when] = year
+        key = (sector, activity, area, when)
+        if key in reached:
+            reached[key] |= households  # the set is by_month's, which is not read again
+        else:
+            reached[key] = households
+    if not reached:
+        return
+
+    # The households each year counts, and their people.
+    wanted: dict[int | None, set[str]] = {}
+    for key, households in reached.items():
+        wanted.setdefault(years[key[3]], set()).update(households)
+    everyone = set().union(*wanted.values())
+    members: dict[str, list[Member]] = {}
+    with_disability: dict[Any, bool] = {}
+    for hh, sex, birth_year, age, disability in ws.conn.execute(_MEMBERS):
+        if hh not in everyone:
+            continue
+        flag = with_disability.get(disability)
+        if flag is None:
+            (found,) = ws.conn.execute(_DISABLED, (disability,)).fetchone()
+            flag = with_disability[disability] = bool(found)
+        person = (sex, birth_year, age, flag)
+        try:
+            members[hh].append(person)
+        except KeyError:
+            members[hh] = [person]
+    sizes = {
+        hh: size
+        for hh, size in ws.conn.execute("SELECT id, size FROM households")
+        if hh in everyone
+    }
+    counts = {
+        year: {hh: _household_counts(members.get(hh, []), sizes.get(hh), year) for hh in hhs}
+        for year, hhs in wanted.items()
+    }
+
+    for key, households in reached.items():
+        of_year = counts[years[key[3]]]
+        sums = [sum(column) for column in zip(*map(of_year.__getitem__, households), strict=True)]
+        cell = rows.setdefault(key, {})
+        for name, n in zip((*KEYS, "disabled"), sums, strict=True):
+            cell[name] = cell.get(name, 0) + n
 
 
 def _participants(
