@@ -42,6 +42,7 @@ from fieldledger.odk import keys
 from fieldledger.odk.crypto import Decrypted, EncryptedSubmissionError, decrypt_submission
 from fieldledger.odk.crypto import parse_manifest as read_manifest
 from fieldledger.odk.forms import FORMS, Form
+from fieldledger.vault.store import run_script
 
 if TYPE_CHECKING:
     from fieldledger.odk.tokens import Bearer
@@ -223,7 +224,7 @@ def receive(ws: Workspace, bearer: Bearer, manifest: bytes, files: Mapping[str, 
         raise Refused(404, "This form's version is not served any more: download the forms again.")
     decrypted = _open(ws, form, manifest, files)
     main, repeats = _rows(form, decrypted.xml, decrypted)
-    ws.conn.executescript(SCHEMA)
+    run_script(ws.conn, SCHEMA)
     instance = _instance_key(ws, decrypted.instance_id)
     if ws.conn.execute("SELECT 1 FROM odk_received WHERE instance = ?", (instance,)).fetchone():
         return Received(decrypted.instance_id, form.form_id, True)

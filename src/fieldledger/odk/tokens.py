@@ -25,6 +25,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from fieldledger.errors import AccountError
+from fieldledger.vault.store import run_script
 
 if TYPE_CHECKING:
     from fieldledger.workspace import Workspace
@@ -59,7 +60,7 @@ class PhoneToken:
 
 
 def _ensure(ws: Workspace) -> None:
-    ws.conn.executescript(SCHEMA)
+    run_script(ws.conn, SCHEMA)
 
 
 def digest(token: str) -> bytes:

@@ -42,10 +42,28 @@ def table_ddl(rtype: RecordType) -> str:
     )
 
 
+# Columns screens look records up by, besides references to other records: a household by
+# the code on its card, lists newest first by date.
+LOOKED_UP_BY = {"household": ("code",), "distribution": ("date",), "incident": ("date",)}
+
+
+def index_ddl(rtype: RecordType) -> list[str]:
+    """Indexes on the columns that name another record, and on LOOKED_UP_BY, so a
+    household's page finds its members and distributions without scanning every row."""
+    own = set(columns(rtype))
+    wanted = [f for f, _ in rtype.refs if f in own] + list(LOOKED_UP_BY.get(rtype.name, ()))
+    return [
+        f'CREATE INDEX IF NOT EXISTS "{rtype.table}__{c}" ON "{rtype.table}" ("{c}")'
+        for c in wanted
+    ]
+
+
 def create_views(conn: Connection) -> None:
     run_script(conn, BOOKKEEPING)
     for rtype in all_types():
         conn.execute(table_ddl(rtype))
+        for ddl in index_ddl(rtype):
+            conn.execute(ddl)
 
 
 def drop_views(conn: Connection) -> None:

@@ -22,6 +22,7 @@ from fieldledger.errors import AccountError
 from fieldledger.i18n import LANGUAGES
 from fieldledger.sync.roles import ROLES, check_role
 from fieldledger.vault.passphrase import check_strength
+from fieldledger.vault.store import run_script
 from fieldledger.workspace import Workspace
 
 SCHEMA = """
@@ -54,7 +55,7 @@ class WebUser:
 
 
 def _ensure(ws: Workspace) -> None:
-    ws.conn.executescript(SCHEMA)
+    run_script(ws.conn, SCHEMA)
 
 
 def check_name(name: str) -> str:

@@ -19,7 +19,7 @@ from __future__ import annotations
 import dataclasses
 import threading
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -147,11 +147,13 @@ class Ctx:
         return value if isinstance(value, UploadFile) and value.filename else None
 
     def render(self, template: str, status: int = 200, **values: Any) -> HTMLResponse:
+        """The page, rendered once the workspace lock is released (LaterPage): rendering
+        needs no records, and other requests wait on the lock meanwhile."""
         note = self.state.sessions.told(self.session.token)
-        html = self.state.templates.get_template(template).render(
-            ctx=self, session=self.session, note=note, nav=nav_for(self.role), **values
-        )
-        return HTMLResponse(html, status_code=status)
+        # A cursor or generator would read the store outside the lock: read it now.
+        ready = {k: list(v) if isinstance(v, Iterator) else v for k, v in values.items()}
+        context = dict(ctx=self, session=self.session, note=note, nav=nav_for(self.role))
+        return LaterPage(self.state.templates.get_template(template), {**context, **ready}, status)
 
     def redirect(self, url: str, note: str | None = None) -> Response:
         if note:
@@ -160,6 +162,17 @@ class Ctx:
 
 
 Handler = Callable[[Ctx], Response]
+
+
+class LaterPage(HTMLResponse):
+    """An HTML page whose template is rendered by `finish()`, after the lock is released."""
+
+    def __init__(self, template: jinja2.Template, values: dict[str, Any], status: int) -> None:
+        self.template, self.values, self.status_code = template, values, status
+        self.background = None
+
+    def finish(self) -> None:
+        super().__init__(self.template.render(**self.values), status_code=self.status_code)
 
 
 @dataclass(frozen=True)
@@ -397,22 +410,33 @@ def _endpoint(page: Page, state: WebState) -> Callable[[Request], Any]:
                     session.lang,
                 )
 
-        def run() -> Response:
+        def handle() -> Response:
             ws = state.ws_provider()
             ctx = Ctx(request, ws, session, form, state)
-            with i18n.language(session.lang):
-                token = ACTING_AS.set(session.account)
-                try:
+            token = ACTING_AS.set(session.account)
+            try:
+                if request.method != "GET":
                     return page.handler(ctx)
-                except (UnknownRecord, ForgottenRecord) as exc:
-                    return refuse(state, 404, str(exc), session.lang)
-                except FieldledgerError as exc:
-                    return refuse(state, 400, str(exc).splitlines()[0], session.lang)
-                finally:
-                    ACTING_AS.reset(token)
+                # A page only reads, but opening personal data writes access-log notes:
+                # one commit for the page, not one per note.
+                with ws.transaction():
+                    return page.handler(ctx)
+            except (UnknownRecord, ForgottenRecord) as exc:
+                return refuse(state, 404, str(exc), session.lang)
+            except FieldledgerError as exc:
+                return refuse(state, 400, str(exc).splitlines()[0], session.lang)
+            finally:
+                ACTING_AS.reset(token)
+
+        def run() -> Response:
+            with i18n.language(session.lang):
+                response = locked(state, handle)
+                if isinstance(response, LaterPage):
+                    response.finish()
+                return response
 
         try:
-            return await run_in_threadpool(locked, state, run)
+            return await run_in_threadpool(run)
         except StoreBusy as exc:
             return refuse(state, 503, str(exc), session.lang)
         finally:

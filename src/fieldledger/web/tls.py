@@ -28,6 +28,7 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 
+from fieldledger.vault.store import run_script
 from fieldledger.workspace import Workspace
 
 SCHEMA = """
@@ -97,7 +98,7 @@ def _make(names: set[str]) -> Certificate:
 def certificate(ws: Workspace, hosts: list[str]) -> Certificate:
     """The workspace's certificate, valid for `hosts` (plus localhost); made or widened and
     stored when needed."""
-    ws.conn.executescript(SCHEMA)
+    run_script(ws.conn, SCHEMA)
     wanted = {"localhost", "127.0.0.1", *hosts} - {"0.0.0.0", "::"}
     row = ws.conn.execute("SELECT key, cert FROM web_tls WHERE one = 1").fetchone()
     if row is not None:
