@@ -709,7 +709,12 @@ class Workspace:
                 continue
             row[name] = recordkeys.open_value(key, rid, name, blob) if key else "•••"
 
-    def list(self, type_name: str, *, reveal: bool = False) -> list[dict[str, Any]]:
+    def list(
+        self, type_name: str, *, reveal: bool = False, where: tuple[str, Any] | None = None
+    ) -> list[dict[str, Any]]:
+        """Every record of a family as its view holds it; personal data opened when
+        `reveal` (one access-log note for the whole list). `where` = (column, value) keeps
+        the rows whose column equals value, and a note names each record opened."""
         rtype = record_type(type_name)
         apart = companions.of(rtype)
         own = ("id", *companions.columns(rtype), "_conflict", "_forgotten")
@@ -727,14 +732,21 @@ class Workspace:
             *(f for c in apart for f in companions.columns(c)),
         )
         out = []
-        sql = f'SELECT {", ".join(cols)} FROM "{rtype.table}" m{joins} ORDER BY m.id'
-        for row in self.conn.execute(sql):
+        sql = f'SELECT {", ".join(cols)} FROM "{rtype.table}" m{joins}'
+        args: tuple[Any, ...] = ()
+        if where is not None:
+            if where[0] not in companions.columns(rtype):
+                raise ValueError(f"{rtype.name} has no column {where[0]}")
+            sql, args = f'{sql} WHERE m."{where[0]}" IS ?', (where[1],)
+        for row in self.conn.execute(f"{sql} ORDER BY m.id", args):
             item = dict(zip(names, row, strict=True))
             item["conflict"], item["forgotten"] = bool(item["conflict"]), bool(item["forgotten"])
             if rtype.pii and not item["forgotten"]:
                 self._reveal(rtype, item["id"], item, reveal)
+                if reveal and where is not None:
+                    self.note("view", item["id"])
             out.append(item)
-        if reveal and rtype.pii:
+        if reveal and rtype.pii and where is None:
             self.note("list", rtype.name)
         return out
 

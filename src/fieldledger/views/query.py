@@ -13,9 +13,10 @@ from fieldledger.workspace import Workspace
 @dataclass(frozen=True)
 class Page:
     rows: list[dict[str, Any]]
-    total: int
+    total: int  # when not `exact`: offset + rows, plus one if there are more
     offset: int
     limit: int
+    exact: bool = True
 
     @property
     def next_offset(self) -> int | None:
@@ -36,9 +37,12 @@ def page(
     descending: bool = False,
     offset: int = 0,
     limit: int = 50,
+    count: bool = True,
 ) -> Page:
     """Rows of `type_name`'s own view (no personal data opened), filtered by equality on
-    `where`'s columns and by prefix on `starts` = (column, prefix), in `order`."""
+    `where`'s columns and by prefix on `starts` = (column, prefix), in `order`. Without
+    `count` the total is not counted (a long list's count reads every row): the page only
+    knows whether a next one exists."""
     rtype = records.record_type(type_name)
     columns = {"id", *companions.columns(rtype)}
     clauses, args = ["NOT _forgotten"], []
@@ -58,7 +62,11 @@ def page(
         raise ValueError(f"{type_name} has no column {order}")
     sql_where = " AND ".join(clauses)
     table = rtype.table
-    total = ws.conn.execute(f'SELECT count(*) FROM "{table}" WHERE {sql_where}', args).fetchone()[0]
+    total = (
+        ws.conn.execute(f'SELECT count(*) FROM "{table}" WHERE {sql_where}', args).fetchone()[0]
+        if count
+        else None
+    )
     own = ["id", *companions.columns(rtype)]
     direction = "DESC" if descending else "ASC"
     selected = ", ".join(f'"{c}"' for c in own)
@@ -68,10 +76,14 @@ def page(
     )
     rows = [
         dict(zip(own, row, strict=True))
-        for row in ws.conn.execute(sql, [*args, limit, max(0, offset)])
+        for row in ws.conn.execute(sql, [*args, limit + (total is None), max(0, offset)])
     ]
+    if total is None:  # one row more than a page says whether there is a next page
+        more = len(rows) > limit
+        rows = rows[:limit]
+        total = max(0, offset) + len(rows) + more
     for row in rows:  # sealed values stay sealed here
         for name in rtype.pii:
             if row.get(name) is not None:
                 row[name] = "•••"
-    return Page(rows, int(total), max(0, offset), limit)
+    return Page(rows, int(total), max(0, offset), limit, exact=count)

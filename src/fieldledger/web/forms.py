@@ -24,6 +24,7 @@ is shown above the form.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -188,6 +189,12 @@ def _kind(ty: mi.Type, name: str) -> tuple[str, tuple[str, ...], int | None]:
     return "text", (), None
 
 
+@functools.cache
+def _struct_info(struct: type) -> mi.Type:
+    # msgspec.inspect rebuilds its description on every call (about 1.5 ms): once per family.
+    return mi.type_info(struct)
+
+
 def form_fields(
     rtype: RecordType, compartments: tuple[str, ...], *, skip: tuple[str, ...] = ()
 ) -> list[Field]:
@@ -196,7 +203,7 @@ def form_fields(
     refs = dict(rtype.refs)
     elsewhere |= {f for f, t in refs.items() if record_type(t).compartment not in compartments}
     out: list[Field] = []
-    info = mi.type_info(rtype.struct)
+    info = _struct_info(rtype.struct)
     assert isinstance(info, mi.StructType)
     for f in info.fields:
         if f.name in elsewhere or f.name in skip:

@@ -305,6 +305,7 @@ def list_values(ctx: Ctx, screens: RecordScreens) -> dict[str, Any]:
         descending=screens.descending,
         offset=offset,
         limit=PAGE_SIZE,
+        count=False,
     )
     rows = [visible(ctx, screens, r) for r in found.rows]
     return {

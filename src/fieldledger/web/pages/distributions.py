@@ -96,6 +96,7 @@ def distribution_list(ctx: Ctx) -> Response:
         descending=True,
         offset=offset,
         limit=PAGE_SIZE,
+        count=False,
     )
     codes = codes_of(ctx, {r["household_id"] for r in found.rows if r.get("household_id")})
     for row in found.rows:

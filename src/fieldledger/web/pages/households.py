@@ -191,6 +191,7 @@ def household_list(ctx: Ctx) -> Response:
             order="code",
             offset=_offset(ctx),
             limit=PAGE_SIZE,
+            count=False,
         )
         rows, more = pg.rows, False
     for row in rows:
@@ -287,15 +288,13 @@ def _members(ctx: Ctx, hid: str) -> list[dict[str, Any]]:
     """The household's people as this role may see them: none without `people`."""
     if ctx.role not in PEOPLE_READERS:
         return []
-    ids = [
-        r[0]
-        for r in ctx.ws.conn.execute(
-            "SELECT id FROM persons WHERE household_id = ? AND NOT _forgotten "
-            "ORDER BY relationship = 'head' DESC, birth_year, id",
-            (hid,),
-        )
+    people = [
+        p
+        for p in ctx.ws.list("person", reveal=True, where=("household_id", hid))
+        if not p["forgotten"]
     ]
-    return [ctx.ws.get("person", pid, reveal=True) for pid in ids]
+    people.sort(key=lambda p: (p["relationship"] != "head", p["birth_year"] or 0, p["id"]))
+    return people
 
 
 @pages.route("/households/{rid}", roles=READERS, name="household_show")
