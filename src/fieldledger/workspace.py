@@ -323,10 +323,12 @@ class Workspace:
             return
         self.conn.execute("BEGIN IMMEDIATE")
         self._depth = 1
+        clock_before = self.clock.last
         try:
             yield
             self._fold.flush()
-            log.set_meta(self.conn, "hlc", self.clock.last)
+            if self.clock.last != clock_before:  # a transaction that only read writes nothing
+                log.set_meta(self.conn, "hlc", self.clock.last)
             self.conn.execute("COMMIT")
             self._places = None  # a village may have come in
         except BaseException:
