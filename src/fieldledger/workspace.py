@@ -716,7 +716,7 @@ class Workspace:
     ) -> list[dict[str, Any]]:
         """Every record of a family as its view holds it; personal data opened when
         `reveal` (one access-log note for the whole list). `where` = (column, value) keeps
-        the rows whose column equals value, and a note names each record opened."""
+        the rows whose column equals value, and the note names every record opened."""
         rtype = record_type(type_name)
         apart = companions.of(rtype)
         own = ("id", *companions.columns(rtype), "_conflict", "_forgotten")
@@ -740,16 +740,18 @@ class Workspace:
             if where[0] not in companions.columns(rtype):
                 raise ValueError(f"{rtype.name} has no column {where[0]}")
             sql, args = f'{sql} WHERE m."{where[0]}" IS ?', (where[1],)
+        opened = []
         for row in self.conn.execute(f"{sql} ORDER BY m.id", args):
             item = dict(zip(names, row, strict=True))
             item["conflict"], item["forgotten"] = bool(item["conflict"]), bool(item["forgotten"])
             if rtype.pii and not item["forgotten"]:
                 self._reveal(rtype, item["id"], item, reveal)
-                if reveal and where is not None:
-                    self.note("view", item["id"])
+                opened.append(item["id"])
             out.append(item)
         if reveal and rtype.pii and where is None:
             self.note("list", rtype.name)
+        elif reveal and opened:
+            self.note("view", " ".join(opened))
         return out
 
     def review_queue(self) -> list[dict[str, Any]]:

@@ -255,6 +255,18 @@ class WebState:
     on_panic: Callable[[], None] | None = None
     # The plain-HTTP port of the phones' OpenRosa routes (`serve --odk-port`), if served.
     odk_port: int | None = None
+    # Figures kept between pages (the home page's), emptied by every form sent.
+    kept: dict[Any, tuple[float, Any]] = field(default_factory=dict)
+
+    def keep(self, key: Any, ttl: float, make: Callable[[], Any]) -> Any:
+        """`make()`, or what it gave within the last `ttl` seconds with no form sent since."""
+        now = time.monotonic()
+        hit = self.kept.get(key)
+        if hit is not None and now - hit[0] < ttl:
+            return hit[1]
+        value = make()
+        self.kept[key] = (now, value)
+        return value
     hashing: threading.Semaphore = field(default_factory=lambda: threading.Semaphore(2))
     started: float = field(default_factory=time.time)
 
@@ -432,6 +444,8 @@ def _endpoint(page: Page, state: WebState) -> Callable[[Request], Any]:
         def run() -> Response:
             with i18n.language(session.lang):
                 response = locked(state, handle)
+                if request.method != "GET":
+                    state.kept.clear()  # a form may have changed what is kept
                 if isinstance(response, LaterPage):
                     response.finish()
                 return response

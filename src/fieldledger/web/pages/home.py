@@ -13,11 +13,18 @@ from fieldledger.web.app import ADMINS, COORDINATORS, EVERYONE, Ctx, PageSet
 from fieldledger.web.sessions import COOKIE
 
 pages = PageSet()
+FIGURES_KEPT_S = 10.0
 
 
 @pages.route("/", roles=EVERYONE)
 def home(ctx: Ctx) -> Response:
-    figures = overview(ctx.ws, ctx.compartments, reviews=ctx.role in COORDINATORS)
+    reviews = ctx.role in COORDINATORS
+    # The same figures for every page view of a role within seconds: kept, not recounted.
+    figures = ctx.state.keep(
+        ("overview", ctx.compartments, reviews, dt.date.today()),
+        FIGURES_KEPT_S,
+        lambda: overview(ctx.ws, ctx.compartments, reviews=reviews),
+    )
     last_sync = (
         dt.datetime.fromtimestamp(figures.last_sync, dt.UTC).strftime("%Y-%m-%d %H:%M UTC")
         if figures.last_sync
