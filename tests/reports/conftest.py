@@ -6,11 +6,14 @@ disclosure control (`fieldledger.privacy.prepare`).
 
 from __future__ import annotations
 
+import os
+import subprocess
 from dataclasses import dataclass, replace
 
 import pytest
 
 from fieldledger.privacy.policy import Policy
+from tests import conftest
 
 HPA_AN = "MMR003001"  # township of Kayin, district MMR003D001 (Hpa-An)
 HLAINGBWE = "MMR003002"  # township of the same district
@@ -170,3 +173,27 @@ def small(ws) -> Small:
         },
     )
     return Small(ws, ids)
+
+
+@pytest.fixture(scope="module")
+def demo_workspace(tmp_path_factory):
+    """One demo workspace per test module (`fieldledger demo`), for tests to copy."""
+    base = tmp_path_factory.mktemp("demo")
+    secret = base / "passphrase.txt"
+    secret.write_text(conftest.PASSPHRASE + "\n", encoding="utf-8")
+    env = {
+        **os.environ,
+        "FIELDLEDGER_WORKSPACE": str(base / "ws"),
+        "FIELDLEDGER_PASSPHRASE_FILE": str(secret),
+        "TMPDIR": str(base),
+    }
+    done = subprocess.run(
+        [conftest.FIELDLEDGER, "demo", "--insecure-fast-kdf", "--households", "30", "--seed", "7"],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=120,
+        stdin=subprocess.DEVNULL,
+    )
+    assert done.returncode == 0, done.stderr
+    return base / "ws"

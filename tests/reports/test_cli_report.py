@@ -8,16 +8,13 @@ from __future__ import annotations
 
 import csv
 import io
-import os
 import re
 import shutil
-import subprocess
 
 import openpyxl
 import pytest
 
 from fieldledger.cli import app
-from tests import conftest
 
 pytestmark = pytest.mark.skipif(
     not any(c.name == "report" for c in app.registered_commands),
@@ -26,30 +23,6 @@ pytestmark = pytest.mark.skipif(
 
 HXL = re.compile(r"^#[a-z][a-z0-9_]*(\s*\+[a-z][a-z0-9_]*)*$")
 THRESHOLD = 5  # the policy's default
-
-
-@pytest.fixture(scope="module")
-def demo_workspace(tmp_path_factory):
-    """One demo workspace for the module (`fieldledger demo`), copied into each test's."""
-    base = tmp_path_factory.mktemp("demo")
-    secret = base / "passphrase.txt"
-    secret.write_text(conftest.PASSPHRASE + "\n", encoding="utf-8")
-    env = {
-        **os.environ,
-        "FIELDLEDGER_WORKSPACE": str(base / "ws"),
-        "FIELDLEDGER_PASSPHRASE_FILE": str(secret),
-        "TMPDIR": str(base),
-    }
-    done = subprocess.run(
-        [conftest.FIELDLEDGER, "demo", "--insecure-fast-kdf", "--households", "30", "--seed", "7"],
-        capture_output=True,
-        text=True,
-        env=env,
-        timeout=120,
-        stdin=subprocess.DEVNULL,
-    )
-    assert done.returncode == 0, done.stderr
-    return base / "ws"
 
 
 @pytest.fixture

@@ -5,44 +5,16 @@ narratives in a file valid against the IATI 2.03 schema."""
 
 from __future__ import annotations
 
-import os
 import re
 import shutil
-import subprocess
 from pathlib import Path
 
 import pytest
 from lxml import etree
 
-from tests import conftest
-
 SCHEMA = Path(__file__).parents[1] / "data" / "iati-2.03" / "iati-activities-schema.xsd"
 REF = "XI-IATI-EXAMPLE1"  # of the right form; not an identifier IATI gave anyone
 XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
-
-
-@pytest.fixture(scope="module")
-def demo_workspace(tmp_path_factory):
-    """One demo workspace for the module (`fieldledger demo`), copied into each test's."""
-    base = tmp_path_factory.mktemp("demo")
-    secret = base / "passphrase.txt"
-    secret.write_text(conftest.PASSPHRASE + "\n", encoding="utf-8")
-    env = {
-        **os.environ,
-        "FIELDLEDGER_WORKSPACE": str(base / "ws"),
-        "FIELDLEDGER_PASSPHRASE_FILE": str(secret),
-        "TMPDIR": str(base),
-    }
-    done = subprocess.run(
-        [conftest.FIELDLEDGER, "demo", "--insecure-fast-kdf", "--households", "30", "--seed", "7"],
-        capture_output=True,
-        text=True,
-        env=env,
-        timeout=120,
-        stdin=subprocess.DEVNULL,
-    )
-    assert done.returncode == 0, done.stderr
-    return base / "ws"
 
 
 @pytest.fixture
