@@ -21,10 +21,6 @@ PASSPHRASE = "quiet river stone lantern maple"
 PASSWORD = "correct horse battery staple"  # every test account's
 
 
-def password_of(role: str) -> str:
-    return PASSWORD
-
-
 @pytest.fixture(scope="module")
 def demo_ws(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Workspace]:
     path: Path = tmp_path_factory.mktemp("web") / "ws"
@@ -71,8 +67,3 @@ def client_for(app) -> Iterator[Callable[[str], TestClient]]:
     yield make
     for client in made:
         client.close()
-
-
-def form_csrf(client: TestClient, path: str) -> str:
-    """The CSRF token of the session, read from a page's forms."""
-    return csrf_of(client.get(path).text)

@@ -160,13 +160,17 @@ class FormKey:
         return base64.b64encode(der).decode("ascii")
 
 
+def _large_enough(bits: int) -> None:
+    if bits < KEY_BITS:
+        raise FormKeyError(
+            f"The form's key is {bits} bits; make a new key of at least {KEY_BITS} bits."
+        )
+
+
 def _checked_private(key: object) -> rsa.RSAPrivateKey:
     if not isinstance(key, rsa.RSAPrivateKey):
         raise FormKeyError("The form's private key is not an RSA key, so ODK cannot use it.")
-    if key.key_size < KEY_BITS:
-        raise FormKeyError(
-            f"The form's key is {key.key_size} bits; make a new key of at least {KEY_BITS} bits."
-        )
+    _large_enough(key.key_size)
     return key
 
 
@@ -181,10 +185,7 @@ def _load_public_key(public_key_b64: str) -> rsa.RSAPublicKey:
         ) from None
     if not isinstance(key, rsa.RSAPublicKey):
         raise FormKeyError("The form's public key is not an RSA key, so ODK cannot use it.")
-    if key.key_size < KEY_BITS:
-        raise FormKeyError(
-            f"The form's key is {key.key_size} bits; make a new key of at least {KEY_BITS} bits."
-        )
+    _large_enough(key.key_size)
     return key
 
 

@@ -315,19 +315,19 @@ def _last(start: dt.date, grain: str) -> dt.date:
     return dt.date(start.year + year, month + 1, 1) - dt.timedelta(days=1)
 
 
+def _day(value: str | dt.date) -> dt.date:
+    return value if isinstance(value, dt.date) else dt.date.fromisoformat(value)
+
+
 def _date(value: str | dt.date | None) -> dt.date | None:
-    if value is None or isinstance(value, dt.date):
-        return value
-    return dt.date.fromisoformat(value)
+    return None if value is None else _day(value)
 
 
 def _label(value: str | dt.date, grain: str) -> str:
     """A date as the period of `grain` holding it, written as date columns are."""
     from fieldledger.privacy.disclosure import format_period
 
-    day = _date(value)
-    assert day is not None
-    return format_period(day, grain)
+    return format_period(_day(value), grain)
 
 
 _QUARTER = re.compile(r"([0-9]{4})-Q([1-4])", re.ASCII)
@@ -726,8 +726,7 @@ def _people_row(cells: list[int]) -> list[int]:
 
 def _add_burmese(export: Export, acts: dict[str, _Activity]) -> None:
     """The Burmese title and description of each activity, as two more columns."""
-    table = _table(export, "activities")
-    assert table is not None
+    table = next(t for t in export.tables if t.name == "activities")  # always built
     table.columns += [Column("title-my", "label"), Column("description-my", "label")]
     for row in table.rows:
         a = acts[row[0]]
@@ -752,9 +751,9 @@ def _newest(ws: Workspace) -> dt.date | None:
 def _grant_status(first: str, last: str, as_of: dt.date | None) -> str:
     if as_of is None:
         return ACTIVITY_STATUS["active"]
-    if as_of < _date(first):  # type: ignore[operator]
+    if as_of < _day(first):
         return ACTIVITY_STATUS["planned"]
-    if as_of > _date(last):  # type: ignore[operator]
+    if as_of > _day(last):
         return ACTIVITY_STATUS["completed"]
     return ACTIVITY_STATUS["active"]
 
@@ -762,8 +761,7 @@ def _grant_status(first: str, last: str, as_of: dt.date | None) -> str:
 def _budgets(first: str, last: str, amount: float) -> list[tuple[dt.date, dt.date, Decimal]]:
     """The grant amount over its days, one slice per grant year; the last slice takes the
     rounding so that the slices add up to the amount."""
-    start, end = _date(first), _date(last)
-    assert start is not None and end is not None
+    start, end = _day(first), _day(last)
     total = Decimal(str(amount)).quantize(CENT)
     days = (end - start).days + 1
     out = []

@@ -128,6 +128,13 @@ class Ctx:
     def query(self, name: str, default: str = "") -> str:
         return self.request.query_params.get(name, default)
 
+    def offset(self) -> int:
+        """Where a list's page starts (`?offset=`); 0 when absent or not a number."""
+        try:
+            return max(0, int(self.query("offset", "0")))
+        except ValueError:
+            return 0
+
     def field(self, name: str, default: str = "") -> str:
         """A text field of the posted form, stripped; `default` when absent."""
         if self.form is None:
@@ -267,6 +274,7 @@ class WebState:
         value = make()
         self.kept[key] = (now, value)
         return value
+
     hashing: threading.Semaphore = field(default_factory=lambda: threading.Semaphore(2))
     started: float = field(default_factory=time.time)
 
@@ -369,6 +377,12 @@ class Headers:
 # -- the wrapper around every page ------------------------------------------------------
 
 
+def one_line(exc: Exception) -> str:
+    """An error as the one line a page shows."""
+    text = str(exc).strip()
+    return text.splitlines()[0] if text else type(exc).__name__
+
+
 def session_of(request: Request, state: WebState) -> Session | None:
     return state.sessions.get(request.cookies.get(COOKIE))
 
@@ -437,7 +451,7 @@ def _endpoint(page: Page, state: WebState) -> Callable[[Request], Any]:
             except (UnknownRecord, ForgottenRecord) as exc:
                 return refuse(state, 404, str(exc), session.lang)
             except FieldledgerError as exc:
-                return refuse(state, 400, str(exc).splitlines()[0], session.lang)
+                return refuse(state, 400, one_line(exc), session.lang)
             finally:
                 ACTING_AS.reset(token)
 

@@ -283,10 +283,7 @@ def list_values(ctx: Ctx, screens: RecordScreens) -> dict[str, Any]:
     """What records_list.html.j2 shows: a page of records, searched by prefix on the
     screen's search column (a household reference: by the household's code, in full)."""
     query = ctx.query("q").strip()
-    try:
-        offset = max(0, int(ctx.query("offset", "0")))
-    except ValueError:
-        offset = 0
+    offset = ctx.offset()
     fields = {f.name: f for f in fields_for(ctx, screens)}
     where, starts = None, None
     if screens.search and query:

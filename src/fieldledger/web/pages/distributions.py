@@ -84,10 +84,7 @@ def codes_of(ctx: Ctx, household_ids: set[str]) -> dict[str, str]:
 @pages.route("/distributions", roles=READERS, name="distribution_list")
 def distribution_list(ctx: Ctx) -> Response:
     query = ctx.query("q").strip().translate(_TO_ASCII)
-    try:
-        offset = max(0, int(ctx.query("offset", "0")))
-    except ValueError:
-        offset = 0
+    offset = ctx.offset()
     found = page(
         ctx.ws,
         "distribution",

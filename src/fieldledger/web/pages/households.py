@@ -158,13 +158,6 @@ def names_matching(ctx: Ctx, wanted: str) -> dict[str, list[str]]:
     return hits
 
 
-def _offset(ctx: Ctx) -> int:
-    try:
-        return max(0, int(ctx.query("offset", "0")))
-    except ValueError:
-        return 0
-
-
 # -- the list -----------------------------------------------------------------------------
 
 
@@ -189,7 +182,7 @@ def household_list(ctx: Ctx) -> Response:
             "household",
             starts=("code", code) if code else None,
             order="code",
-            offset=_offset(ctx),
+            offset=ctx.offset(),
             limit=PAGE_SIZE,
             count=False,
         )

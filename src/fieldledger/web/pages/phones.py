@@ -26,18 +26,13 @@ from fieldledger.errors import FieldledgerError
 from fieldledger.odk import setup, tokens
 from fieldledger.web import accounts
 from fieldledger.web.accounts import WebUser
-from fieldledger.web.app import COORDINATORS, Ctx, PageSet, number, refuse
+from fieldledger.web.app import COORDINATORS, Ctx, PageSet, number, one_line, refuse
 
 pages = PageSet()
 
 
 def _day(seconds: int) -> str:
     return dt.datetime.fromtimestamp(seconds, dt.UTC).strftime("%Y-%m-%d")
-
-
-def _one_line(exc: Exception) -> str:
-    text = str(exc).strip()
-    return text.splitlines()[0] if text else type(exc).__name__
 
 
 def _user(ctx: Ctx) -> WebUser | None:
@@ -140,7 +135,7 @@ def phone_setup(ctx: Ctx) -> Response:
             values["label"],
         )
     except FieldledgerError as exc:
-        return _account_page(ctx, user, error=_one_line(exc), status=400, values=values)
+        return _account_page(ctx, user, error=one_line(exc), status=400, values=values)
     qr, size = made.svg_data_uri()
     return ctx.render("phones_setup.html.j2", user=user, made=made, qr=qr, qr_size=size)
 

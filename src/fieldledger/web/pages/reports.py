@@ -35,7 +35,7 @@ from fieldledger.privacy.export import Export
 from fieldledger.privacy.linter import ExportRefused
 from fieldledger.reports.period import EXAMPLE, parse
 from fieldledger.reports.writers import KINDS, render
-from fieldledger.web.app import COORDINATORS, Ctx, PageSet, holding
+from fieldledger.web.app import COORDINATORS, Ctx, PageSet, holding, one_line
 
 pages = PageSet()
 N_ = i18n.N_
@@ -227,7 +227,7 @@ def _refusal(exc: FieldledgerError) -> str:
             "Refused: the report has written answers, so write the name of the person who "
             "reviewed them."
         )
-    line = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+    line = one_line(exc)
     if isinstance(exc, ExportRefused):
         return i18n._("Refused by the export linter: %(reason)s") % {"reason": line}
     return line

@@ -30,7 +30,7 @@ from fieldledger import i18n
 from fieldledger.errors import FieldledgerError
 from fieldledger.records import REGISTRY, RecordType, record_type
 from fieldledger.sync.roles import PROTECTED_ROLES
-from fieldledger.web.app import COORDINATORS, Ctx, PageSet
+from fieldledger.web.app import COORDINATORS, Ctx, PageSet, one_line
 from fieldledger.web.forms import form_fields, shown, value_label
 from fieldledger.workspace import Version
 
@@ -162,7 +162,7 @@ def accept(ctx: Ctx) -> Response:
             raise FieldledgerError(f"{type_name}: not held by this role")
         ctx.ws.accept_text(type_name, rid, field)
     except FieldledgerError as exc:
-        line = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        line = one_line(exc)
         return review(ctx, error=line, status=400)
     return ctx.redirect("/review", i18n._("Accepted as typed."))
 
@@ -206,6 +206,6 @@ def keep(ctx: Ctx) -> Response:
         )
         ctx.ws.update(type_name, rid, _as_kept(rtype, chosen.body), source=i18n._("form"))
     except FieldledgerError as exc:
-        line = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        line = one_line(exc)
         return review(ctx, error=line, status=400)
     return ctx.redirect("/review", i18n._("Kept: every device will show this version."))

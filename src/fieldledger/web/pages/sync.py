@@ -25,7 +25,7 @@ from starlette.responses import Response
 from fieldledger import i18n
 from fieldledger.errors import FieldledgerError
 from fieldledger.sync import exchange, members
-from fieldledger.web.app import COORDINATORS, Ctx, PageSet, number
+from fieldledger.web.app import COORDINATORS, Ctx, PageSet, number, one_line
 
 pages = PageSet()
 
@@ -72,11 +72,6 @@ def _page(
     )
 
 
-def _one_line(exc: Exception) -> str:
-    text = str(exc).strip()
-    return text.splitlines()[0] if text else type(exc).__name__
-
-
 @pages.route("/sync", roles=COORDINATORS)
 def sync_page(ctx: Ctx) -> Response:
     return _page(ctx)
@@ -90,7 +85,7 @@ def sync_export(ctx: Ctx) -> Response:
             raise members.MembershipError("a bundle for this device itself is of no use")
         exported = exchange.export_bundle(ctx.ws, member or None)
     except FieldledgerError as exc:
-        return _page(ctx, error=_one_line(exc), status=400)
+        return _page(ctx, error=one_line(exc), status=400)
     # A neutral name, as the command line gives: nothing in it says what the file is.
     name = f"{secrets.token_hex(4)}.dat"
     return Response(
@@ -109,7 +104,7 @@ def sync_import(ctx: Ctx) -> Response:
     try:
         result = exchange.import_bundle(ctx.ws, data)
     except FieldledgerError as exc:
-        return _page(ctx, error=_one_line(exc), status=400)
+        return _page(ctx, error=one_line(exc), status=400)
     if result.already:
         note = i18n._("Nothing new: this file was already taken in.")
     else:
@@ -130,7 +125,7 @@ def sync_with_url(ctx: Ctx) -> Response:
     try:
         result = sync_http(ctx.ws, url, timeout=NETWORK_TIMEOUT_S)
     except FieldledgerError as exc:
-        return _page(ctx, error=_one_line(exc), status=400, http_url=url)
+        return _page(ctx, error=one_line(exc), status=400, http_url=url)
     note = i18n._("Synced with %(device)s: sent %(sent)s, took in %(received)s new.") % {
         "device": result.server,
         "sent": number(result.sent),
@@ -147,7 +142,7 @@ def sync_with_relay(ctx: Ctx) -> Response:
     try:
         result = sync_relay(ctx.ws, url, timeout=NETWORK_TIMEOUT_S)
     except FieldledgerError as exc:
-        return _page(ctx, error=_one_line(exc), status=400, relay_url=url)
+        return _page(ctx, error=one_line(exc), status=400, relay_url=url)
     note = i18n._(
         "Left %(pushed)s at the relay; took in %(taken)s bundles (%(events)s new) from "
         "%(boxes)s mailboxes."

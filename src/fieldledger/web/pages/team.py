@@ -29,7 +29,7 @@ from fieldledger.sync import members
 from fieldledger.sync.revoke import revoke
 from fieldledger.sync.roles import ROLES
 from fieldledger.web import accounts
-from fieldledger.web.app import ADMINS, Ctx, PageSet
+from fieldledger.web.app import ADMINS, Ctx, PageSet, one_line
 
 pages = PageSet()
 
@@ -69,7 +69,7 @@ def _account_page(ctx: Ctx, name: str, *, error: str = "", status: int = 200) ->
     try:
         user = accounts.get_user(ctx.ws, name)
     except FieldledgerError as exc:
-        return _page(ctx, error=_one_line(exc), status=404 if status == 200 else status)
+        return _page(ctx, error=one_line(exc), status=404 if status == 200 else status)
     return ctx.render(
         "team_account.html.j2",
         status=status,
@@ -78,11 +78,6 @@ def _account_page(ctx: Ctx, name: str, *, error: str = "", status: int = 200) ->
         roles=tuple(ROLES),
         yourself=user.name == ctx.account,
     )
-
-
-def _one_line(exc: Exception) -> str:
-    text = str(exc).strip()
-    return text.splitlines()[0] if text else type(exc).__name__
 
 
 def _not_yourself(ctx: Ctx, name: str) -> str | None:
@@ -104,7 +99,7 @@ def device_revoke(ctx: Ctx) -> Response:
     try:
         target = members.find(ctx.ws.conn, ctx.param("device"))
     except FieldledgerError as exc:
-        return _page(ctx, error=_one_line(exc), status=404)
+        return _page(ctx, error=one_line(exc), status=404)
     if ctx.request.method == "GET":
         return ctx.render("team_revoke.html.j2", target=target, key=target.device.hex())
     if ctx.field("confirm") != "revoke":
@@ -115,7 +110,7 @@ def device_revoke(ctx: Ctx) -> Response:
     try:
         gone = revoke(ctx.ws, target.device.hex())
     except FieldledgerError as exc:
-        return _page(ctx, error=_one_line(exc), status=400)
+        return _page(ctx, error=one_line(exc), status=400)
     return ctx.redirect(
         "/team",
         i18n._(
@@ -141,7 +136,7 @@ def account_add(ctx: Ctx) -> Response:
         user = accounts.add_user(ctx.ws, name, role, ctx.field("password"), lang=lang)
     except FieldledgerError as exc:
         added = {"name": name, "role": role, "lang": lang}
-        return _page(ctx, error=_one_line(exc), status=400, added=added)
+        return _page(ctx, error=one_line(exc), status=400, added=added)
     return ctx.redirect(
         "/team", i18n._("Account %(name)s added (%(role)s).") % {"name": user.name, "role": role}
     )
@@ -159,7 +154,7 @@ def account_role(ctx: Ctx) -> Response:
             return _account_page(ctx, name, error=i18n._("This account was removed."), status=400)
         accounts.set_role(ctx.ws, user.name, ctx.field("role"))
     except FieldledgerError as exc:
-        return _account_page(ctx, name, error=_one_line(exc), status=400)
+        return _account_page(ctx, name, error=one_line(exc), status=400)
     ctx.state.sessions.end_account(user.name)
     return ctx.redirect(
         "/team",
@@ -177,7 +172,7 @@ def account_password(ctx: Ctx) -> Response:
             return _account_page(ctx, name, error=i18n._("This account was removed."), status=400)
         accounts.set_password(ctx.ws, user.name, ctx.field("password"))
     except FieldledgerError as exc:
-        return _account_page(ctx, name, error=_one_line(exc), status=400)
+        return _account_page(ctx, name, error=one_line(exc), status=400)
     ctx.state.sessions.end_account(user.name)
     if user.name == ctx.account:
         return ctx.redirect("/login")
@@ -201,6 +196,6 @@ def account_remove(ctx: Ctx) -> Response:
         user = accounts.get_user(ctx.ws, name)
         accounts.remove_user(ctx.ws, user.name)
     except FieldledgerError as exc:
-        return _account_page(ctx, name, error=_one_line(exc), status=400)
+        return _account_page(ctx, name, error=one_line(exc), status=400)
     ctx.state.sessions.end_account(user.name)
     return ctx.redirect("/team", i18n._("Account %(name)s removed.") % {"name": user.name})
