@@ -80,10 +80,10 @@ def test_https_only_beyond_loopback_then_login_and_panic(cli, lan_host: str) -> 
         env=env,
     )
     try:
-        said = wait_for(proc, r"SHA-256 fingerprint")
-        said += proc.stderr.readline()
-        assert f"https://{lan_host}:{port}/" in said
-        printed = re.search(r"([0-9A-F]{2}(?::[0-9A-F]{2}){31})", said).group(1)
+        fingerprint = r"([0-9A-F]{2}(?::[0-9A-F]{2}){31})"
+        said = wait_for(proc, fingerprint)  # the line after "... SHA-256 fingerprint ..."
+        assert f"https://{lan_host}:{port}/" in said and "SHA-256 fingerprint" in said
+        printed = re.search(fingerprint, said).group(1)
         time.sleep(0.5)
         base = f"https://{lan_host}:{port}"
 
