@@ -93,7 +93,8 @@ state = _State()
 def _console(stderr: bool = False):
     from rich.console import Console
 
-    return Console(stderr=stderr, highlight=False)
+    # No emoji codes: ":cd:" inside a certificate fingerprint or a record must print as typed.
+    return Console(stderr=stderr, highlight=False, emoji=False)
 
 
 @app.callback()

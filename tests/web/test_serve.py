@@ -5,10 +5,12 @@ login from a "phone", and the admin's panic button."""
 from __future__ import annotations
 
 import os
+import queue
 import re
 import socket
 import ssl
 import subprocess
+import threading
 import time
 from pathlib import Path
 
@@ -31,16 +33,21 @@ def free_port() -> int:
 
 
 def wait_for(proc: subprocess.Popen, pattern: str, timeout: float = 60) -> str:
-    """Lines of the server's stderr until one matches `pattern`."""
-    seen = []
-    deadline = time.monotonic() + timeout
+    """Lines of the server's stderr until one matches `pattern`; fails after `timeout`
+    seconds even when the server goes quiet (a thread reads, so nothing blocks for ever)."""
     assert proc.stderr is not None
-    while time.monotonic() < deadline:
-        line = proc.stderr.readline()
-        if not line:
-            if proc.poll() is not None:
-                break
-            continue
+    lines: queue.Queue[str] = queue.Queue()
+    threading.Thread(
+        target=lambda: [lines.put(line) for line in proc.stderr],
+        daemon=True,  # type: ignore[union-attr]
+    ).start()
+    seen: list[str] = []
+    deadline = time.monotonic() + timeout
+    while (left := deadline - time.monotonic()) > 0:
+        try:
+            line = lines.get(timeout=left)
+        except queue.Empty:
+            break
         seen.append(line)
         if re.search(pattern, line):
             return "".join(seen)
@@ -147,3 +154,11 @@ def test_web_user_commands_refuse_with_one_line(cli) -> None:
     bad_role = cli("web-user", "add", "ma.hla", "--role", "boss", "--password-file", str(weak))
     assert bad_role.code != 0 and "unknown role" in bad_role.err
     assert "no web accounts" in cli("web-user", "list").out
+
+
+def test_fingerprints_print_as_they_are(capsys) -> None:
+    """Rich would turn ":CD:" of a fingerprint into an emoji: the console must not."""
+    from fieldledger.cli import _console
+
+    _console().print("0E:CD:A5:FA:CE:B0:0C", soft_wrap=True)
+    assert capsys.readouterr().out.strip() == "0E:CD:A5:FA:CE:B0:0C"
