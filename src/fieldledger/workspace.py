@@ -139,6 +139,7 @@ class Workspace:
         self.device = self.keyring.device_public
         self._secret = self.keyring.device_secret
         self._depth = 0
+        self._viewed: dict[str, None] = {}  # records opened in this transaction, in order
         self._fold = Fold(conn, self.keyring)
         self._members = members.Membership(conn, self.keyring)
         self._places = None
@@ -326,18 +327,24 @@ class Workspace:
         clock_before = self.clock.last
         try:
             yield
+            if self._viewed:
+                self._note("view", " ".join(self._viewed))
             self._fold.flush()
             if self.clock.last != clock_before:  # a transaction that only read writes nothing
                 log.set_meta(self.conn, "hlc", self.clock.last)
             self.conn.execute("COMMIT")
-            self._places = None  # a village may have come in
+            if self._fold.villages:  # the gazetteer is rebuilt with the new villages
+                self._fold.villages = False
+                self._places = None
         except BaseException:
             self.conn.execute("ROLLBACK")
             self._fold = Fold(self.conn, self.keyring)  # drop state of the undone fold
+            self._places = None
             self._members.rolled_back()
             raise
         finally:
             self._depth = 0
+            self._viewed = {}
         if self._members.changed:
             self._members.changed = False
             self._save_keyring(False)  # epoch keys sealed to this device arrived
@@ -403,7 +410,16 @@ class Workspace:
 
     def note(self, action: str, target: str | None = None) -> None:
         """Record in the access log who opened, exported or forgot what: this device, and
-        the web account acting through it (`acting_as`) when there is one."""
+        the web account acting through it (`acting_as`) when there is one.
+
+        Inside a transaction, the records opened ("view") are named in one note when it
+        commits: a page that opens twenty records signs and stores one event, not twenty."""
+        if action == "view" and target and self._depth:
+            self._viewed.update(dict.fromkeys(target.split()))
+            return
+        self._note(action, target)
+
+    def _note(self, action: str, target: str | None) -> None:
         body: dict[str, Any] = {"action": action, "target": target}
         if (by := ACTING_AS.get()) is not None:
             body["by"] = by

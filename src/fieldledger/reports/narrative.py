@@ -47,6 +47,7 @@ from __future__ import annotations
 
 import base64
 import datetime as dt
+import functools
 import html
 import io
 import re
@@ -148,16 +149,20 @@ def load_template(source: Template | Path | str | None = None) -> Template:
     if isinstance(source, Template):
         return source
     if source is None:
-        text = resources.files(__package__).joinpath("templates", TEMPLATE).read_text("utf-8")
-        where = TEMPLATE
-    else:
-        path = Path(source)
-        try:
-            text = path.read_text(encoding="utf-8")
-        except (OSError, UnicodeDecodeError) as e:
-            raise ValidationError(f"--template {path}: cannot be read ({e})") from None
-        where = str(path)
-    return _parse_template(text, where)
+        return _builtin_template()
+    path = Path(source)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as e:
+        raise ValidationError(f"--template {path}: cannot be read ({e})") from None
+    return _parse_template(text, str(path))
+
+
+@functools.cache
+def _builtin_template() -> Template:
+    """Parsed once: the web form reads it on every page, and YAML parsing is slow."""
+    text = resources.files(__package__).joinpath("templates", TEMPLATE).read_text("utf-8")
+    return _parse_template(text, TEMPLATE)
 
 
 def _parse_template(text: str, where: str) -> Template:

@@ -55,6 +55,7 @@ class Fold:
         self.conn = conn
         self.keyring = keyring
         self.forgot = False
+        self.villages = False  # a village was folded: the caller's gazetteer is out of date
         # Which batch each record's key comes from, noted in one statement at the end
         # (`flush`): one insert per person would cost as much as folding the person.
         self._batches: dict[str, str] = {}
@@ -86,6 +87,8 @@ class Fold:
         rtype = type_named(ev.rtype)
         if rtype is None:
             return  # a family from a newer version: kept in the log, shown after upgrade
+        if rtype.name == "village":
+            self.villages = True
         if ev.op == OP_PUT:
             if rtype.pii:
                 fields = fields if fields is not None else self.body(ev)

@@ -70,14 +70,14 @@ def page(
     own = ["id", *companions.columns(rtype)]
     direction = "DESC" if descending else "ASC"
     selected = ", ".join(f'"{c}"' for c in own)
+    # LIMIT and OFFSET written in, not bound: SQLite plans a sort with a bound LIMIT anew on
+    # every run (STAT4), which costs more than the query under SQLCipher's memory security.
     sql = (
         f'SELECT {selected} FROM "{table}" WHERE {sql_where} '
-        f'ORDER BY "{order}" {direction}, id LIMIT ? OFFSET ?'
+        f'ORDER BY "{order}" {direction}, id '
+        f"LIMIT {int(limit) + (total is None)} OFFSET {max(0, int(offset))}"
     )
-    rows = [
-        dict(zip(own, row, strict=True))
-        for row in ws.conn.execute(sql, [*args, limit + (total is None), max(0, offset)])
-    ]
+    rows = [dict(zip(own, row, strict=True)) for row in ws.conn.execute(sql, args)]
     if total is None:  # one row more than a page says whether there is a next page
         more = len(rows) > limit
         rows = rows[:limit]

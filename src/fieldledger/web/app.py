@@ -44,8 +44,8 @@ from fieldledger.errors import (
     UnknownRecord,
 )
 from fieldledger.sync.roles import ROLES
-from fieldledger.web.forms import shown, value_label
 from fieldledger.web.limits import LoginLimits
+from fieldledger.web.rendering import Templates
 from fieldledger.web.sessions import COOKIE, Session, Sessions
 from fieldledger.workspace import ACTING_AS
 
@@ -160,7 +160,7 @@ class Ctx:
         # A cursor or generator would read the store outside the lock: read it now.
         ready = {k: list(v) if isinstance(v, Iterator) else v for k, v in values.items()}
         context = dict(ctx=self, session=self.session, note=note, nav=nav_for(self.role))
-        return LaterPage(self.state.templates.get_template(template), {**context, **ready}, status)
+        return LaterPage(self.state.templates.get(template), {**context, **ready}, status)
 
     def redirect(self, url: str, note: str | None = None) -> Response:
         if note:
@@ -256,7 +256,7 @@ class WebState:
     lock: threading.Lock
     sessions: Sessions
     limits: LoginLimits
-    templates: jinja2.Environment
+    templates: Templates
     https: bool
     # Set by `serve` (the owner's panic): destroy the keys and stop the server.
     on_panic: Callable[[], None] | None = None
@@ -277,55 +277,6 @@ class WebState:
 
     hashing: threading.Semaphore = field(default_factory=lambda: threading.Semaphore(2))
     started: float = field(default_factory=time.time)
-
-
-def _burmese_digits(text: str) -> str:
-    return text.translate(str.maketrans("0123456789", "၀၁၂၃၄၅၆၇၈၉"))
-
-
-def number(value: Any, lang: str | None = None) -> str:
-    """A count or amount for display: grouped, in Burmese digits when Burmese is chosen."""
-    if value is None or value == "":
-        return ""
-    if isinstance(value, float) and not value.is_integer():
-        text = f"{value:,.2f}"
-    else:
-        try:
-            text = f"{int(value):,}"
-        except (TypeError, ValueError):
-            text = str(value)
-    return _burmese_digits(text) if (lang or i18n.current_language()) == "my" else text
-
-
-def digits(value: Any) -> str:
-    """Dates, codes and other text with digits in the reader's numerals."""
-    text = "" if value is None else str(value)
-    return _burmese_digits(text) if i18n.current_language() == "my" else text
-
-
-def make_templates() -> jinja2.Environment:
-    env = jinja2.Environment(
-        loader=jinja2.FileSystemLoader(HERE / "templates"),
-        autoescape=True,
-        auto_reload=False,  # templates are files of the package: never stat them per page
-        extensions=["jinja2.ext.i18n"],
-        undefined=jinja2.StrictUndefined,
-        trim_blocks=True,
-        lstrip_blocks=True,
-    )
-    # The language is read per call from the request's context, so one environment serves
-    # every reader.
-    env.install_gettext_callables(  # type: ignore[attr-defined]
-        gettext=i18n._, ngettext=i18n.ngettext, newstyle=True, pgettext=i18n.pgettext
-    )
-    env.filters["num"] = number
-    env.filters["digits"] = digits
-    env.filters["urlq"] = lambda v: quote(str(v), safe="")
-    env.filters["shown"] = shown
-    env.globals["value_label"] = value_label
-    env.globals["lang"] = i18n.current_language
-    env.globals["LANGUAGES"] = i18n.LANGUAGES
-    return env
 
 
 # -- security headers -------------------------------------------------------------------
@@ -389,9 +340,7 @@ def session_of(request: Request, state: WebState) -> Session | None:
 
 def refuse(state: WebState, status: int, message: str, lang: str = "en") -> HTMLResponse:
     with i18n.language(lang):
-        html = state.templates.get_template("refused.html.j2").render(
-            status=status, message=i18n._(message)
-        )
+        html = state.templates.get("refused.html.j2").render(status=status, message=i18n._(message))
     return HTMLResponse(html, status_code=status)
 
 
@@ -513,7 +462,7 @@ def web_app(
         lock=lock,
         sessions=sessions or Sessions(),
         limits=limits or LoginLimits(),
-        templates=make_templates(),
+        templates=Templates(),
         https=https,
         on_panic=on_panic,
         odk_port=odk_port,

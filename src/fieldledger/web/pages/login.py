@@ -50,7 +50,7 @@ def login_routes(state: WebState) -> list[Route]:
         lang = _lang(request)
         with i18n.language(lang):
             said = i18n._(error) % params if params else i18n._(error) if error else ""
-            html = state.templates.get_template("login.html.j2").render(
+            html = state.templates.get("login.html.j2").render(
                 csrf=token,
                 error=said,
                 name=name,

@@ -26,7 +26,8 @@ from fieldledger.errors import FieldledgerError
 from fieldledger.odk import setup, tokens
 from fieldledger.web import accounts
 from fieldledger.web.accounts import WebUser
-from fieldledger.web.app import COORDINATORS, Ctx, PageSet, number, one_line, refuse
+from fieldledger.web.app import COORDINATORS, Ctx, PageSet, one_line, refuse
+from fieldledger.web.rendering import number
 
 pages = PageSet()
 

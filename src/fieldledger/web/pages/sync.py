@@ -25,7 +25,8 @@ from starlette.responses import Response
 from fieldledger import i18n
 from fieldledger.errors import FieldledgerError
 from fieldledger.sync import exchange, members
-from fieldledger.web.app import COORDINATORS, Ctx, PageSet, number, one_line
+from fieldledger.web.app import COORDINATORS, Ctx, PageSet, one_line
+from fieldledger.web.rendering import number
 
 pages = PageSet()
 
