@@ -57,6 +57,39 @@ def test_records_round_trip_and_pii_is_sealed_in_the_view(ws):
     assert "view" in actions and "list" in actions
 
 
+def _views(ws):
+    return [r[0] for r in ws.conn.execute(
+        "SELECT target FROM access_log WHERE action = 'view' ORDER BY hlc")]
+
+
+def test_records_opened_in_one_transaction_are_named_in_one_note(ws):
+    hid = ws.add("household", household())
+    first, second = ws.add("person", person(hid)), ws.add("person", person(hid, name="U Ba"))
+    ws.get("person", second)  # outside a transaction: a note of its own, at once
+    assert _views(ws) == [second]
+    with ws.transaction():
+        for pid in (first, second, first):
+            ws.get("person", pid)
+        assert _views(ws) == [second]  # written when the transaction commits
+    assert _views(ws) == [second, f"{first} {second}"]
+    with contextlib.suppress(RuntimeError), ws.transaction():
+        ws.get("person", first)
+        raise RuntimeError  # undone: neither the page nor its note happened
+    with ws.transaction():
+        ws.get("person", second)
+    assert _views(ws) == [second, f"{first} {second}", second]
+
+
+def test_the_gazetteer_is_rebuilt_only_when_a_village_comes_in(ws):
+    places = ws.places()
+    ws.note("open")
+    ws.add("household", household())
+    assert ws.places() is places  # a note or a household leaves the places as they were
+    code = ws.add("village", {"village_tract_pcode": "MMR003001001", "name_en": "Kyun Taw"})
+    assert ws.places() is not places
+    assert ws.places().get(ws.get("village", code)["code"]).name_en == "Kyun Taw"
+
+
 @pytest.mark.parametrize(("data", "message"), [
     ({"code": "HH-1", "location_pcode": "MMR003001", "displacement_status": "idp"},
      "missing required field `size`"),

@@ -175,6 +175,8 @@ def test_a_users_own_copy_of_the_template(tmp_path):
     mine.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
     tpl = narrative.load_template(mine)
     assert [q.id for q in tpl.select(None)] == ["core.1", "core.4"]
+    assert narrative.load_template() is narrative.load_template()  # built in: parsed once
+    assert [q.id for q in narrative.load_template().select(None)] != ["core.1", "core.4"]
     page = narrative.render_html(made_export(**{"core.1": "", "core.4": ""}), template=mine)
     assert b"What changed (our donor&#39;s wording)" in page
 

@@ -2,12 +2,23 @@
 
 from __future__ import annotations
 
+import json
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
 from fieldledger import records
 from fieldledger.views import companions
 from fieldledger.workspace import Workspace
+
+# `column IN JSON_LIST` with `json_list(values)` bound: one statement text whatever the number
+# of values, so SQLite prepares it once (a prepare is hundreds of locked allocations under
+# SQLCipher's memory security), and no limit on SQL variables.
+JSON_LIST = "(SELECT value FROM json_each(?))"
+
+
+def json_list(values: Iterable[str]) -> str:
+    return json.dumps(list(values))
 
 
 @dataclass(frozen=True)

@@ -32,7 +32,7 @@ from fieldledger import i18n
 from fieldledger.errors import ValidationError
 from fieldledger.records import record_type
 from fieldledger.sync.roles import PROTECTED_ROLES
-from fieldledger.views.query import page
+from fieldledger.views.query import JSON_LIST, json_list, page
 from fieldledger.web.app import Ctx, PageSet, holding, writing
 from fieldledger.web.forms import (
     NAMING,
@@ -42,13 +42,15 @@ from fieldledger.web.forms import (
     form_fields,
     posted_from,
     record_data,
+    shown,
     typed,
+    value_label,
 )
+from fieldledger.web.rendering import digits
 
 PAGE_SIZE = 50
 SEALED = "•••"
 MAX_OPTIONS = 500  # records offered in one list to choose from (the newest)
-CHUNK = 500  # ids in one SQL IN (...)
 
 
 @dataclass(frozen=True)
@@ -119,14 +121,10 @@ def reference_names(
     for target, some in ids.items():
         naming, table = NAMING[target], record_type(target).table
         columns = ", ".join(f'"{c}"' for c in naming.columns)
-        listed = sorted(some)
         named: dict[str, tuple[str, str]] = {}
-        for start in range(0, len(listed), CHUNK):
-            chunk = listed[start : start + CHUNK]
-            marks = ", ".join("?" * len(chunk))
-            sql = f'SELECT id, {columns} FROM "{table}" WHERE id IN ({marks})'
-            for rid, *rest in ctx.ws.conn.execute(sql, chunk):
-                named[rid] = (naming.label(tuple(rest)) or rid, naming.href(rid, tuple(rest)))
+        sql = f'SELECT id, {columns} FROM "{table}" WHERE id IN {JSON_LIST}'
+        for rid, *rest in ctx.ws.conn.execute(sql, (json_list(sorted(some)),)):
+            named[rid] = (naming.label(tuple(rest)) or rid, naming.href(rid, tuple(rest)))
         found[target] = named
     return {name: found.get(target, {}) for name, target in wanted.items()}
 
@@ -308,12 +306,46 @@ def list_values(ctx: Ctx, screens: RecordScreens) -> dict[str, Any]:
     return {
         "screens": screens,
         "rows": rows,
+        "table": list_cells(screens, fields, reference_names(ctx, fields.values(), rows), rows),
         "pg": found,
         "q": query,
         "can_write": ctx.role in writing(screens.rtype.compartment),
         "fields": fields,
-        "names": reference_names(ctx, fields.values(), rows),
     }
+
+
+Cell = tuple[str, str | None]  # (text, link)
+
+
+def list_cells(
+    screens: RecordScreens,
+    fields: Mapping[str, Field],
+    names: Mapping[str, Mapping[str, tuple[str, str]]],
+    rows: Iterable[Mapping[str, Any]],
+) -> list[list[Cell]]:
+    """Each row's cells as the list shows them: the first links to the record (by its
+    code or name when it is a reference), a reference by the code or name of the record it
+    names, an allowed value in words. Built here, not in the template, where each cell's
+    lookups cost ten times as much."""
+    table = []
+    for row in rows:
+        cells: list[Cell] = []
+        for i, column in enumerate(screens.listed):
+            named, value = names.get(column), row.get(column)
+            known = named.get(value) if named is not None and value else None
+            f = fields.get(column)
+            if i == 0:
+                said = known[0] if known else value
+                text = digits(shown(said if said is not None else row["id"]))
+                cells.append((text, f"{screens.base}/{row['id']}"))
+            elif known:
+                cells.append((digits(known[0]), known[1] or None))
+            elif f is not None and f.kind == "choice" and value and named is None:
+                cells.append((value_label(value), None))
+            else:
+                cells.append((digits(shown(value)), None))
+        table.append(cells)
+    return table
 
 
 def show_values(ctx: Ctx, screens: RecordScreens, rid: str) -> dict[str, Any]:

@@ -24,7 +24,7 @@ from starlette.responses import Response
 from fieldledger import i18n
 from fieldledger.errors import ValidationError
 from fieldledger.records import convert, record_type
-from fieldledger.views.query import page
+from fieldledger.views.query import JSON_LIST, json_list, page
 from fieldledger.web.app import Ctx, PageSet, holding, writing
 from fieldledger.web.forms import Field, posted_from, record_data
 from fieldledger.web.records import RecordScreens, fields_for, record_pages, reference_inputs
@@ -68,17 +68,9 @@ WRITERS = writing("programme")
 
 def codes_of(ctx: Ctx, household_ids: set[str]) -> dict[str, str]:
     """{household id: its code} for these ids."""
-    ids = sorted(i for i in household_ids if i)
-    out: dict[str, str] = {}
-    for start in range(0, len(ids), 500):
-        chunk = ids[start : start + 500]
-        marks = ", ".join("?" * len(chunk))
-        out.update(
-            ctx.ws.conn.execute(
-                f"SELECT id, code FROM households WHERE id IN ({marks})", chunk
-            ).fetchall()
-        )
-    return out
+    ids = json_list(sorted(i for i in household_ids if i))
+    sql = f"SELECT id, code FROM households WHERE id IN {JSON_LIST}"
+    return dict(ctx.ws.conn.execute(sql, (ids,)).fetchall())
 
 
 @pages.route("/distributions", roles=READERS, name="distribution_list")
@@ -133,16 +125,13 @@ def split_codes(text: str) -> list[str]:
 def _lookup(ctx: Ctx, codes: list[str]) -> dict[str, list[tuple[str, str, str]]]:
     """{code folded: [(household id, its code, its place), ...]} for these codes."""
     found: dict[str, list[tuple[str, str, str]]] = {}
-    folded = sorted({c.casefold() for c in codes})
-    for start in range(0, len(folded), 500):
-        chunk = folded[start : start + 500]
-        marks = ", ".join("?" * len(chunk))
-        for hid, code, pcode in ctx.ws.conn.execute(
-            "SELECT id, code, location_pcode FROM households "
-            f"WHERE lower(code) IN ({marks}) AND NOT _forgotten ORDER BY id",
-            chunk,
-        ):
-            found.setdefault(code.casefold(), []).append((hid, code, pcode))
+    folded = json_list(sorted({c.casefold() for c in codes}))
+    for hid, code, pcode in ctx.ws.conn.execute(
+        "SELECT id, code, location_pcode FROM households "
+        f"WHERE lower(code) IN {JSON_LIST} AND NOT _forgotten ORDER BY id",
+        (folded,),
+    ):
+        found.setdefault(code.casefold(), []).append((hid, code, pcode))
     return found
 
 

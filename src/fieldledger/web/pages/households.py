@@ -22,7 +22,7 @@ from starlette.responses import Response
 from fieldledger import i18n
 from fieldledger.cards import qr_svg
 from fieldledger.errors import ValidationError
-from fieldledger.views.query import page
+from fieldledger.views.query import JSON_LIST, json_list, page
 from fieldledger.web.app import Ctx, PageSet, holding, writing
 from fieldledger.web.records import RecordScreens, fields_for, record_pages, save_new
 
@@ -118,24 +118,20 @@ def households_by_id(ctx: Ctx, ids: list[str]) -> list[dict[str, Any]]:
     """Households (the view's plain columns) for these ids, in code order."""
     if not ids:
         return []
-    found: list[dict[str, Any]] = []
-    for start in range(0, len(ids), 500):
-        chunk = ids[start : start + 500]
-        marks = ", ".join("?" * len(chunk))
-        found += [
-            {
-                "id": r[0],
-                "code": r[1],
-                "location_pcode": r[2],
-                "displacement_status": r[3],
-                "size": r[4],
-            }
-            for r in ctx.ws.conn.execute(
-                "SELECT id, code, location_pcode, displacement_status, size FROM households "
-                f"WHERE id IN ({marks}) AND NOT _forgotten",
-                chunk,
-            )
-        ]
+    found = [
+        {
+            "id": r[0],
+            "code": r[1],
+            "location_pcode": r[2],
+            "displacement_status": r[3],
+            "size": r[4],
+        }
+        for r in ctx.ws.conn.execute(
+            "SELECT id, code, location_pcode, displacement_status, size FROM households "
+            f"WHERE id IN {JSON_LIST} AND NOT _forgotten",
+            (json_list(ids),),
+        )
+    ]
     return sorted(found, key=lambda h: (h["code"] or "", h["id"]))
 
 
