@@ -224,6 +224,22 @@ def test_access_log_names_the_web_account(demo_ws, client_for) -> None:
     assert "view (web account coordinator1)" in actions
 
 
+def test_a_busy_store_answers_503_and_applies_nothing(app, demo_ws, client_for, monkeypatch):
+    monkeypatch.setattr("fieldledger.web.app.LOCK_WAIT_S", 0.2)
+    client = client_for("field")
+    csrf = csrf_of(client.get("/households/new").text)
+    before = demo_ws.conn.execute("SELECT count(*) FROM households").fetchone()[0]
+    lock = app.state.workspace_lock
+    with lock:  # a sync, an import or a report holds the store
+        page = client.get("/households")
+        sent = client.post("/households/new", data={"csrf": csrf, "code": "BUSY-1",
+                                                    "location_pcode": "MMR003001"})
+    assert page.status_code == sent.status_code == 503
+    assert "the workspace is busy: try again in a minute" in sent.text
+    assert demo_ws.conn.execute("SELECT count(*) FROM households").fetchone()[0] == before
+    assert client.get("/households").status_code == 200
+
+
 def test_panic_is_for_admins_and_needs_the_word(demo_ws) -> None:
     fired: list[bool] = []
     app = web_app(lambda: demo_ws, on_panic=lambda: fired.append(True))

@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
+import anyio
 import jinja2
 from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
@@ -276,6 +277,11 @@ class WebState:
         return value
 
     hashing: threading.Semaphore = field(default_factory=lambda: threading.Semaphore(2))
+    # Two pages at a time, the others waiting in turn: one reads the store under the lock
+    # while the other renders. A third thread would only take the GIL from them: the one
+    # holding the lock gives the GIL up at every SQLite call and must win it back from every
+    # thread rendering (20 clients: 20-30 % more pages with 2 than with 40 threads).
+    pages: anyio.CapacityLimiter = field(default_factory=lambda: anyio.CapacityLimiter(2))
     started: float = field(default_factory=time.time)
 
 
@@ -414,7 +420,15 @@ def _endpoint(page: Page, state: WebState) -> Callable[[Request], Any]:
                 return response
 
         try:
-            return await run_in_threadpool(run)
+            try:
+                with anyio.fail_after(LOCK_WAIT_S):
+                    await state.pages.acquire()
+            except TimeoutError:
+                raise StoreBusy("the workspace is busy: try again in a minute") from None
+            try:
+                return await run_in_threadpool(run)
+            finally:
+                state.pages.release()
         except StoreBusy as exc:
             return refuse(state, 503, str(exc), session.lang)
         finally:
