@@ -93,6 +93,27 @@ def test_a_taken_code_is_refused(demo_ws, client_for) -> None:
     assert len(demo_ws.list("household")) == before
 
 
+def test_an_edit_cannot_take_another_households_code(demo_ws, client_for) -> None:
+    coordinator = client_for("coordinator")
+    first, second = demo_ws.conn.execute(
+        "SELECT id, code FROM households WHERE NOT _forgotten ORDER BY code LIMIT 2"
+    ).fetchall()
+    page = coordinator.get(f"/households/{second[0]}/edit").text
+    form = dict(re.findall(r'<input id="f-[^"]*" name="([^"]+)"[^>]*? value="([^"]*)"', page))
+    form.update({name: "on" for name in re.findall(r'name="([^"]+)" checked', page)})
+    form.update(csrf=csrf_of(page), code=first[1].lower())
+    for select in re.findall(r'<select id="f-[^"]*" name="([^"]+)"', page):
+        chosen = re.search(rf'name="{select}".*?<option value="([^"]*)" selected', page, re.S)
+        form[select] = chosen.group(1) if chosen else ""
+    refused = coordinator.post(f"/households/{second[0]}/edit", data=form)
+    assert refused.status_code == 400
+    assert f"already has the code {first[1].lower()}" in refused.text
+    assert demo_ws.get("household", second[0])["code"] == second[1]
+    form["code"] = second[1].lower()  # its own code, in another case: no other household's
+    kept = coordinator.post(f"/households/{second[0]}/edit", data=form, follow_redirects=False)
+    assert kept.status_code == 303, re.findall(r"role=\"alert\">([^<]*)", kept.text)
+
+
 def test_a_viewer_sees_households_without_names(demo_ws, client_for) -> None:
     field = client_for("field")
     hid = register(field, "TST-0202")

@@ -371,7 +371,10 @@ def record_pages(
     *,
     new_defaults: Callable[[Ctx], dict[str, str]] | None = None,
     forget: bool = False,
+    check: Callable[[Ctx, str, dict[str, Any]], str] | None = None,
 ) -> None:
+    """The generic list, new, show, edit (and forget) screens of a family. `check(ctx, rid,
+    data)` may refuse an edit the record's own rules allow: "" or the one error line."""
     rtype = screens.rtype
     readers = holding(rtype.compartment)
     writers = writing(rtype.compartment)
@@ -408,7 +411,7 @@ def record_pages(
             record = ctx.ws.get(screens.type_name, rid)
             return render_form(ctx, screens, fields, current_values(fields, record), action)
         data = record_data(fields, posted_from(ctx.form or {}), keep_empty=True)
-        error = resolve_references(ctx, fields, data)
+        error = resolve_references(ctx, fields, data) or (check(ctx, rid, data) if check else "")
         if not error:
             try:
                 ctx.ws.update(screens.type_name, rid, data, source=i18n._("form"))

@@ -106,12 +106,19 @@ def township_of(ctx: Ctx, pcode: str | None) -> str:
     return f"{township.name_mm} / {township.name_en}" if township.name_mm else township.name_en
 
 
-def code_taken(ctx: Ctx, code: str, but: str | None = None) -> bool:
-    row = ctx.ws.conn.execute(
+def code_free(ctx: Ctx, rid: str | None, data: dict[str, Any]) -> str:
+    """The error line when another household has this code (in any case), else "": a
+    code names one household on cards, in rounds and in reports."""
+    code = str(data.get("code") or "").strip()
+    if not code:
+        return ""
+    taken = ctx.ws.conn.execute(
         "SELECT 1 FROM households WHERE code = ? COLLATE NOCASE AND id IS NOT ? AND NOT _forgotten",
-        (code.strip(), but),
+        (code, rid),
     ).fetchone()
-    return row is not None
+    if taken:
+        return i18n._("Another household already has the code %(code)s.") % {"code": code}
+    return ""
 
 
 def households_by_id(ctx: Ctx, ids: list[str]) -> list[dict[str, Any]]:
@@ -216,14 +223,8 @@ def household_new(ctx: Ctx) -> Response:
             action="/households/new",
             error="",
         )
-    code = ctx.field("code")
-    if code and code_taken(ctx, code):
-        rid, error = (
-            None,
-            i18n._("Another household already has the code %(code)s.") % {"code": code},
-        )
-    else:
-        rid, error = save_new(ctx, HOUSEHOLDS, fields)
+    error = code_free(ctx, None, {"code": ctx.field("code")})
+    rid, error = (None, error) if error else save_new(ctx, HOUSEHOLDS, fields)
     if rid is None:
         values = {f.name: ctx.field(f.name) for f in fields}
         return ctx.render(
@@ -367,6 +368,6 @@ def _today(ctx: Ctx) -> dict[str, str]:
     return {"date": dt.date.today().isoformat()}
 
 
-_only(HOUSEHOLDS, {"household_edit"})
+_only(HOUSEHOLDS, {"household_edit"}, check=code_free)
 record_pages(pages, PEOPLE, forget=True)
 record_pages(pages, ASSESSMENTS, new_defaults=_today)
