@@ -23,7 +23,7 @@ WRITER = textwrap.dedent("""
     n = 0
     while True:
         n += 1
-        hid = ws.add("household", {"code": f"HH-{n}", "location_pcode": "MMR003001",
+        hid = ws.add("household", {"code": f"HH-{os.getpid()}-{n}", "location_pcode": "MMR003001",
                                    "displacement_status": "idp", "size": 3})
         sys.stdout.write("H " + hid + "\\n"); sys.stdout.flush()
         pid = ws.add("person", {"household_id": hid, "sex": "female", "name": "Daw Mya"})

@@ -57,6 +57,27 @@ def test_records_round_trip_and_pii_is_sealed_in_the_view(ws):
     assert "view" in actions and "list" in actions
 
 
+def test_a_household_code_names_one_household(ws, tmp_path):
+    apart = ws.add_device(tmp_path / "b", "pw", params=TEST_PARAMS, check_strength=False)
+    apart.add("household", household("HH-0003"))  # on another device, before any sync
+    first = ws.add("household", household("HH-0001"))
+    with pytest.raises(ValidationError, match="field code: another household already has the "
+                                              f"code hh-0001 [(]{first}[)]"):
+        ws.add("household", household("hh-0001"))
+    second = ws.add("household", household("HH-0002"))
+    with pytest.raises(ValidationError, match="already has the code HH-0001"):
+        ws.update("household", second, {"code": "HH-0001"})
+    ws.update("household", first, {"code": "hh-0001", "size": 5})  # its own code
+    # Two devices apart may give one code twice: sync keeps both, each still editable.
+    third = ws.add("household", household("HH-0003"))
+    ws.ingest(list(log.raw_and_sig(apart.conn)))
+    apart.close()
+    same = ws.conn.execute("SELECT id FROM households WHERE code = 'HH-0003'").fetchall()
+    assert len(same) == 2
+    ws.update("household", third, {"size": 6})
+    assert ws.get("household", third)["size"] == 6
+
+
 def _views(ws):
     return [r[0] for r in ws.conn.execute(
         "SELECT target FROM access_log WHERE action = 'view' ORDER BY hlc")]

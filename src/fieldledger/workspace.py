@@ -439,6 +439,7 @@ class Workspace:
         if rtype.name == "village":
             data = self._new_village(data, source)
         fields = self._validate(rtype, data, source)
+        self._check_code_free(rtype, rid, fields, source)
         apart = companions.split(rtype, fields)
         if notes:
             fields[text.TEXT_NOTES] = notes
@@ -491,6 +492,8 @@ class Workspace:
             plain.update(part or {})
         plain.update(data)
         fields = self._validate(rtype, plain, source)
+        if str(fields.get("code", "")).casefold() != str(current.get("code", "")).casefold():
+            self._check_code_free(rtype, rid, fields, source)
         apart = companions.split(rtype, fields)
         if notes or kept_notes:
             fields[text.TEXT_NOTES] = {**kept_notes, **notes}
@@ -576,6 +579,24 @@ class Workspace:
                     f"{source}: {rtype.name} field {name}: no {target_name} with id {value}"
                 )
         return fields
+
+    def _check_code_free(self, rtype: RecordType, rid: str, fields: dict, source: str) -> None:
+        """A household's code names one household (on its card, in distribution rounds, in
+        phone forms), in any case. Checked where a code is typed or changed here; two devices
+        may still give one code twice while apart, and both records are kept."""
+        code = fields.get("code")
+        if rtype.name != "household" or not code:
+            return
+        taken = self.conn.execute(
+            "SELECT id FROM households WHERE code = ? COLLATE NOCASE AND id IS NOT ? "
+            "AND NOT _forgotten",
+            (code, rid),
+        ).fetchone()
+        if taken:
+            raise ValidationError(
+                f"{source}: household field code: another household already has the code "
+                f"{code} ({taken[0]})"
+            )
 
     def places(self):
         """The gazetteer with this workspace's own villages (records of type village)."""

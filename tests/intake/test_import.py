@@ -327,6 +327,19 @@ def test_plain_csv_and_xlsx_need_an_id_column(ws, tmp_path):
     assert by_code(ws)["HH-9002"]["size"] == 4
 
 
+def test_a_household_code_given_twice_is_refused_naming_the_row(ws, tmp_path):
+    path = tmp_path / "sheet.csv"
+    path.write_text(
+        "_uuid,code,location_pcode,displacement_status,size\n"
+        "u1,HH-1,MMR003001,idp,3\nu2,HH-2,MMR003001,idp,4\nu3,hh-1,MMR003001,host,2\n",
+        encoding="utf-8",
+    )
+    with pytest.raises(ValidationError, match=r"sheet\.csv.*row 4.*field code: another "
+                                              r"household already has the code hh-1"):
+        import_file(ws, path, "csv", type_name="household")
+    assert ws.list("household") == []  # not the two good rows either
+
+
 def test_one_failure_while_adding_leaves_nothing_half_applied(ws, odk_zip, monkeypatch):
     export = read_export(odk_zip, "odk")
     plan = prepare(ws, export, guess_mapping(export, "household").mapping)

@@ -107,12 +107,18 @@ def township_of(ctx: Ctx, pcode: str | None) -> str:
 
 
 def code_free(ctx: Ctx, rid: str | None, data: dict[str, Any]) -> str:
-    """The error line when another household has this code (in any case), else "": a
-    code names one household on cards, in rounds and in reports."""
+    """The error line, in the reader's language, when a code typed or changed here is
+    another household's (in any case), else "". The workspace refuses it too
+    (`Workspace.add`, `update`), in English."""
     code = str(data.get("code") or "").strip()
+    q = ctx.ws.conn.execute
+    if rid is not None:
+        (current,) = q("SELECT code FROM households WHERE id = ?", (rid,)).fetchone() or ("",)
+        if (current or "").casefold() == code.casefold():
+            return ""  # unchanged: kept even if another device gave the same code meanwhile
     if not code:
         return ""
-    taken = ctx.ws.conn.execute(
+    taken = q(
         "SELECT 1 FROM households WHERE code = ? COLLATE NOCASE AND id IS NOT ? AND NOT _forgotten",
         (code, rid),
     ).fetchone()
