@@ -587,16 +587,21 @@ class Workspace:
         code = fields.get("code")
         if rtype.name != "household" or not code:
             return
-        taken = self.conn.execute(
-            "SELECT id FROM households WHERE code = ? COLLATE NOCASE AND id IS NOT ? "
-            "AND NOT _forgotten",
-            (code, rid),
-        ).fetchone()
-        if taken:
+        if (taken := self.household_with_code(code, but=rid)) is not None:
             raise ValidationError(
                 f"{source}: household field code: another household already has the code "
-                f"{code} ({taken[0]})"
+                f"{code} ({taken})"
             )
+
+    def household_with_code(self, code: str, *, but: str | None = None) -> str | None:
+        """The id of a household (not forgotten, other than `but`) with this code in any
+        case, or None."""
+        row = self.conn.execute(
+            "SELECT id FROM households WHERE code = ? COLLATE NOCASE AND id IS NOT ? "
+            "AND NOT _forgotten",
+            (code.strip(), but),
+        ).fetchone()
+        return row[0] if row else None
 
     def places(self):
         """The gazetteer with this workspace's own villages (records of type village)."""

@@ -211,32 +211,28 @@ def test_place_level_and_date_grain_follow_the_policy(small, policy):
     assert weekly.columns[weekly.column("Month")].grain == "month"
 
 
-def test_same_household_in_two_tracts_of_a_township_is_counted_once(small, policy):
+def _food_again(small, household: str, date: str, pcode: str) -> None:
+    """One more in-kind food distribution of the small workspace's project."""
     small.ws.add(
         "distribution",
         {
-            "household_id": small.ids["h2"],
+            "household_id": small.ids[household],
             "modality": "in_kind_food",
-            "date": "2026-01-25",
-            "location_pcode": "MMR003001005",
+            "date": date,
+            "location_pcode": pcode,
             "project_id": small.ids["project"],
         },
     )
+
+
+def test_same_household_in_two_tracts_of_a_township_is_counted_once(small, policy):
+    _food_again(small, "h2", "2026-01-25", "MMR003001005")
     found = rows(fivew.build(small.ws, parse("2026-01"), policy=policy()))
     assert found[("food_security", "in_kind_food", "MMR003001", "2026-01")]["total"] == 9
 
 
 def test_same_household_in_two_months_of_a_quarter_is_counted_once(small, policy):
-    small.ws.add(
-        "distribution",
-        {
-            "household_id": small.ids["h1"],
-            "modality": "in_kind_food",
-            "date": "2026-02-25",
-            "location_pcode": "MMR003001001",
-            "project_id": small.ids["project"],
-        },
-    )
+    _food_again(small, "h1", "2026-02-25", "MMR003001001")
     monthly = rows(fivew.build(small.ws, parse("2026-Q1"), policy=policy()))
     assert monthly[("food_security", "in_kind_food", "MMR003001", "2026-01")]["total"] == 9
     assert monthly[("food_security", "in_kind_food", "MMR003001", "2026-02")]["total"] == 5

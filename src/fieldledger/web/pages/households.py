@@ -111,18 +111,11 @@ def code_free(ctx: Ctx, rid: str | None, data: dict[str, Any]) -> str:
     another household's (in any case), else "". The workspace refuses it too
     (`Workspace.add`, `update`), in English."""
     code = str(data.get("code") or "").strip()
-    q = ctx.ws.conn.execute
     if rid is not None:
-        (current,) = q("SELECT code FROM households WHERE id = ?", (rid,)).fetchone() or ("",)
-        if (current or "").casefold() == code.casefold():
+        row = ctx.ws.conn.execute("SELECT code FROM households WHERE id = ?", (rid,)).fetchone()
+        if row and (row[0] or "").casefold() == code.casefold():
             return ""  # unchanged: kept even if another device gave the same code meanwhile
-    if not code:
-        return ""
-    taken = q(
-        "SELECT 1 FROM households WHERE code = ? COLLATE NOCASE AND id IS NOT ? AND NOT _forgotten",
-        (code, rid),
-    ).fetchone()
-    if taken:
+    if code and ctx.ws.household_with_code(code, but=rid) is not None:
         return i18n._("Another household already has the code %(code)s.") % {"code": code}
     return ""
 
